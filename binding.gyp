@@ -1,0 +1,33 @@
+{
+  "variables": {
+    "asan%": 0
+  },
+  "targets": [
+    {
+      "target_name": "linux_aio",
+      "sources": [
+        "src-native/addon.cc",
+        "src-native/errors.cc",
+        "src-native/faults.cc",
+        "src-native/helper_pool.cc",
+        "src-native/memory.cc",
+        "src-native/native_queue.cc",
+        "src-native/nowait_cache.cc",
+        "src-native/queue.cc",
+        "src-native/ring.cc",
+        "src-native/signals.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-unused-parameter"],
+      "conditions": [
+        ["asan==1", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-O1", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,287 @@
+// AioContext: promise-based reads, writes and syncs on one kernel AIO context.
+import * as fs from 'fs';
+import { AbortError, closedError, CodedError, systemError } from './errors';
+import { AioCounters, Engine, Request } from './engine';
+import { FLAG_USER_NOWAIT, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
+import {
+  checkBoolean,
+  checkInteger,
+  checkObject,
+  checkSignal,
+  checkView,
+  checkViews,
+  Fd,
+  fdOf,
+  Split,
+  splitPosition,
+} from './validate';
+
+/** Per-request `RWF_*` flags. */
+export interface OpFlags {
+  /** `RWF_DSYNC`: the write is durable (data) when it resolves. */
+  dsync?: boolean;
+  /** `RWF_SYNC`: the write is durable (data and metadata) when it resolves. */
+  sync?: boolean;
+  /** `RWF_APPEND`: append, ignoring the position. */
+  append?: boolean;
+  /**
+   * `RWF_NOWAIT`: fail with `EAGAIN` (or `EOPNOTSUPP`) rather than block. Without it,
+   * such a request is re-issued on a helper thread and you never see those codes.
+   */
+  nowait?: boolean;
+}
+
+/** Options of one request. */
+export interface OpOptions {
+  /**
+   * Aborts the request. One still waiting in user space is removed and rejects at
+   * once; one already in the kernel cannot be cancelled (regular files ignore
+   * `io_cancel`), so it rejects with an `AbortError` once the kernel is done with
+   * its buffer.
+   */
+  signal?: AbortSignal;
+  flags?: OpFlags;
+}
+
+/** Options of a context. */
+export interface AioContextOptions {
+  /** The most requests handed to the kernel at once (1..65536, default 128). */
+  depth?: number;
+  /**
+   * `'threadpool'`: where kernel AIO is missing (`io_setup` answers `ENOSYS` or
+   * `EPERM`), run the same API on the package's helper threads instead of failing.
+   * `stats().backend` says which one runs.
+   */
+  fallback?: 'none' | 'threadpool';
+}
+
+/** Running counters of a context, and which backend it runs on. */
+export interface AioStats extends AioCounters {
+  backend: 'kernel' | 'threadpool';
+}
+
+const OP_NAMES = ['read', 'write', 'readv', 'writev', 'fsync', 'fdatasync'];
+const MAX_DEPTH = 65536;
+
+class PromiseRequest extends Request {
+  resolve!: (value: number | undefined) => void;
+  reject!: (reason: unknown) => void;
+  aborted = false;
+  onAbort: (() => void) | null = null;
+  constructor(
+    op: Op,
+    fd: number,
+    buf: ArrayBufferView | ArrayBufferView[] | null,
+    pos: Split,
+    rwflags: number,
+    flags: number,
+    readonly position: number | bigint | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    super(op, fd, buf, pos.lo, pos.hi, rwflags, flags);
+  }
+
+  done(res: number, atSubmit: boolean): void {
+    if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
+    if (this.aborted) this.reject(new AbortError(undefined, { cause: this.signal!.reason }));
+    else if (res >= 0) this.resolve(this.op >= Op.Fsync ? undefined : res);
+    else this.reject(requestError(this, -res, atSubmit));
+  }
+}
+
+function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
+  const where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
+  const extra = req.position === undefined ? { fd: req.fd } : { fd: req.fd, position: req.position };
+  return systemError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], where, extra);
+}
+
+function readSysctl(name: string): string {
+  try {
+    return fs.readFileSync(`/proc/sys/fs/${name}`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+// io_setup's refusals, explained.
+function setupError(err: unknown, depth: number): unknown {
+  const code = (err as { code?: unknown }).code;
+  let message: string;
+  if (code === 'EAGAIN') {
+    const nr = readSysctl('aio-nr');
+    const max = readSysctl('aio-max-nr');
+    const need = Number(nr) + depth;
+    message =
+      `EAGAIN: io_setup(${depth}) refused: the system-wide limit on AIO events is reached ` +
+      `(fs.aio-nr is ${nr}, this context needs ${depth} more, fs.aio-max-nr is ${max}). ` +
+      `Close contexts you no longer use, use a smaller depth, or raise the limit: ` +
+      `sysctl -w fs.aio-max-nr=${Number.isFinite(need) ? Math.max(need * 2, 65536) : 1048576}`;
+  } else if (code === 'ENOSYS') {
+    message =
+      'ENOSYS: io_setup: this kernel has no AIO support (built without CONFIG_AIO). ' +
+      "Pass { fallback: 'threadpool' } to run on threads instead.";
+  } else if (code === 'EPERM') {
+    message =
+      'EPERM: io_setup: kernel AIO is not permitted here (a seccomp filter or sandbox blocks it). ' +
+      "Pass { fallback: 'threadpool' } to run on threads instead.";
+  } else {
+    return err;
+  }
+  return Object.assign(new Error(message), { code, errno: (err as { errno?: number }).errno, syscall: 'io_setup' });
+}
+
+/**
+ * One Linux kernel AIO context (`io_setup`). Requests issued in the same turn
+ * of the event loop reach the kernel in one `io_submit`; completions come back
+ * through an eventfd watched by libuv. The context keeps the process alive
+ * only while requests are in flight.
+ */
+export class AioContext {
+  readonly #engine: Engine;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(options?: AioContextOptions) {
+    const opts = checkObject(options, 'options');
+    const depth = opts?.depth === undefined ? 128 : checkInteger(opts.depth, 'options.depth', 1, MAX_DEPTH);
+    const fallback = opts?.fallback ?? 'none';
+    if (fallback !== 'none' && fallback !== 'threadpool') {
+      throw Object.assign(new TypeError(`The property 'options.fallback' must be 'none' or 'threadpool'. Received ${String(fallback)}`), {
+        code: 'ERR_INVALID_ARG_VALUE',
+      });
+    }
+    try {
+      this.#engine = new Engine(depth, fallback === 'threadpool');
+    } catch (err) {
+      throw setupError(err, depth);
+    }
+  }
+
+  /** The depth this context was created with. */
+  get depth(): number {
+    return this.#engine.depth;
+  }
+
+  /** Requests submitted or queued, not yet settled. */
+  get inFlight(): number {
+    return this.#engine.live;
+  }
+
+  /**
+   * Reads `buffer.byteLength` bytes at `position` into `buffer`. Resolves to the
+   * bytes read: short at end of file, 0 past it.
+   */
+  read(fd: Fd, buffer: ArrayBufferView, position: number | bigint, options?: OpOptions): Promise<number> {
+    return this.#data(Op.Read, fd, buffer, position, options) as Promise<number>;
+  }
+
+  /** Writes all of `buffer` at `position`. Resolves to the bytes written. */
+  write(fd: Fd, buffer: ArrayBufferView, position: number | bigint, options?: OpOptions): Promise<number> {
+    return this.#data(Op.Write, fd, buffer, position, options) as Promise<number>;
+  }
+
+  /** Reads into several buffers in turn (`IOCB_CMD_PREADV`, at most 1024). */
+  readv(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+    return this.#data(Op.Readv, fd, buffers, position, options) as Promise<number>;
+  }
+
+  /** Writes several buffers in turn (`IOCB_CMD_PWRITEV`, at most 1024). */
+  writev(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+    return this.#data(Op.Writev, fd, buffers, position, options) as Promise<number>;
+  }
+
+  /**
+   * `IOCB_CMD_FSYNC`. Like the kernel's, it does not wait for requests still in
+   * flight: await the writes it must cover first.
+   */
+  fsync(fd: Fd, options?: OpOptions): Promise<void> {
+    return this.#data(Op.Fsync, fd, null, undefined, options) as Promise<void>;
+  }
+
+  /** `IOCB_CMD_FDSYNC`: as `fsync`, for data only. */
+  fdatasync(fd: Fd, options?: OpOptions): Promise<void> {
+    return this.#data(Op.Fdsync, fd, null, undefined, options) as Promise<void>;
+  }
+
+  /** Running counters (they survive `close()`), and the backend in use. */
+  stats(): AioStats {
+    return { ...this.#engine.counters(), backend: this.#engine.backend };
+  }
+
+  /**
+   * Stops taking requests (new ones reject with `ERR_AIO_CLOSED`), lets every
+   * earlier one finish, then destroys the kernel context and its eventfd.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      this.#closed = true;
+      this.#closing = new Promise((resolve) =>
+        this.#engine.whenIdle(() => {
+          this.#engine.destroy();
+          resolve();
+        }),
+      );
+    }
+    return this.#closing;
+  }
+
+  /** @internal */
+  get engine(): Engine {
+    return this.#engine;
+  }
+
+  #data(op: Op, fd: Fd, buf: unknown, position: unknown, options: OpOptions | undefined): Promise<number | void> {
+    let req: PromiseRequest;
+    try {
+      req = this.#prepare(op, fd, buf, position, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const signal = req.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const promise = new Promise<number | undefined>((resolve, reject) => {
+      req.resolve = resolve;
+      req.reject = reject;
+    });
+    if (signal !== undefined) {
+      req.onAbort = () => this.#abort(req);
+      signal.addEventListener('abort', req.onAbort, { once: true });
+    }
+    this.#engine.enqueue(req);
+    return promise as Promise<number | void>;
+  }
+
+  #prepare(op: Op, fd: unknown, buf: unknown, position: unknown, options: unknown): PromiseRequest {
+    const syscall = OP_NAMES[op];
+    const fdNum = fdOf(fd, syscall);
+    const data = op === Op.Read || op === Op.Write ? checkView(buf, 'buffer') : op < Op.Fsync ? checkViews(buf, 'buffers') : null;
+    const pos: Split = { lo: 0, hi: 0 };
+    if (op < Op.Fsync) splitPosition(position, pos);
+    const opts = checkObject(options, 'options');
+    const signal = checkSignal(opts?.signal, 'options.signal');
+    const f = checkObject(opts?.flags, 'options.flags');
+    let rwflags = 0;
+    let flags = 0;
+    if (f !== undefined && op < Op.Fsync) {
+      if (checkBoolean(f.dsync, 'options.flags.dsync')) rwflags |= RWF_DSYNC;
+      if (checkBoolean(f.sync, 'options.flags.sync')) rwflags |= RWF_SYNC;
+      if (checkBoolean(f.append, 'options.flags.append')) rwflags |= RWF_APPEND;
+      if (checkBoolean(f.nowait, 'options.flags.nowait')) {
+        rwflags |= RWF_NOWAIT;
+        flags |= FLAG_USER_NOWAIT;
+      }
+    }
+    if (this.#closed) throw closedError();
+    return new PromiseRequest(op, fdNum, data, pos, rwflags, flags, op < Op.Fsync ? (position as number | bigint) : undefined, signal);
+  }
+
+  #abort(req: PromiseRequest): void {
+    req.onAbort = null;
+    if (this.#engine.removeQueued(req)) {
+      req.reject(new AbortError(undefined, { cause: req.signal!.reason }));
+    } else {
+      req.aborted = true; // rejected when the kernel hands the buffer back
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Module entry. Context-aware: each environment (main thread or worker) gets
+// its own instance data, and every queue registers an async cleanup hook that
+// closes it when that environment goes away.
+#include <napi.h>
+
+#include "faults.h"
+#include "functions.h"
+#include "native_queue.h"
+
+namespace laio {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) {
+    faults_init();
+    DefineAddon(exports, {
+        InstanceValue("NativeQueue", NativeQueue::define(env)),
+        InstanceValue("faultsEnabled", Napi::Boolean::New(env, faults_enabled())),
+        InstanceMethod<&Addon::alignOffset>("alignOffset"),
+        InstanceMethod<&Addon::dioAlign>("dioAlign"),
+        InstanceMethod<&Addon::sigqueue>("sigqueue"),
+    });
+  }
+
+ private:
+  Napi::Value alignOffset(const Napi::CallbackInfo& info) { return align_offset(info); }
+  Napi::Value dioAlign(const Napi::CallbackInfo& info) { return dio_align(info); }
+  Napi::Value sigqueue(const Napi::CallbackInfo& info) { return queue_signal(info); }
+};
+
+}  // namespace laio
+
+using laio::Addon;
+NODE_API_ADDON(Addon)

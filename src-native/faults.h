@@ -1,0 +1,23 @@
+// Test-only fault injection. Off unless LINUX_AIO_FAULTS names rules, e.g.
+//   LINUX_AIO_FAULTS="io_submit=EAGAIN%3,io_getevents=EINTR@2,ring=off"
+// Each rule is point=action[@N|%K]: fail only the Nth call, or every Kth call,
+// or (neither) every call. Actions are errno names, or "partial" for io_submit
+// (take only half of the batch), or "off" for ring (always use io_getevents).
+#pragma once
+
+namespace laio {
+
+enum class FaultPoint { IoSetup, IoSubmit, IoGetevents, EventfdRead, Ring, Count };
+
+constexpr int kFaultPartial = -100000;  // io_submit: submit a prefix only
+constexpr int kFaultOff = -100001;      // ring: never read it from user space
+
+// Parses the environment once; cheap and thread-safe afterwards.
+void faults_init();
+// True when any rule is active (lets the JS side report it).
+bool faults_enabled();
+// 0 when this call proceeds normally; otherwise a negative errno or one of
+// the kFault* actions for the caller to apply.
+int fault_hit(FaultPoint point);
+
+}  // namespace laio

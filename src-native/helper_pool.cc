@@ -1,0 +1,133 @@
+#include "helper_pool.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace laio {
+namespace {
+
+// Enough threads to keep a deep queue of page-cache misses busy; more would
+// only add memory.
+constexpr unsigned kMaxThreads = 64;
+
+// Heap-allocated and never destroyed: helper threads may still be parked on
+// these at process exit, when static destructors run.
+struct PoolState {
+  std::mutex mu;
+  std::condition_variable work;  // a job was queued or a lane freed
+  std::condition_variable idle;  // a job finished (for quiesce)
+  std::deque<HelperJob> jobs;
+  std::vector<std::pair<void*, int>> busy_lanes;
+  std::vector<std::pair<void*, unsigned>> running;  // owner -> jobs running
+  unsigned threads = 0;
+  unsigned waiting = 0;
+};
+
+PoolState& state() {
+  static PoolState* s = new PoolState();
+  return *s;
+}
+
+bool lane_busy(const PoolState& s, void* owner, int lane) {
+  return std::find(s.busy_lanes.begin(), s.busy_lanes.end(), std::make_pair(owner, lane)) !=
+         s.busy_lanes.end();
+}
+
+void count_running(PoolState& s, void* owner, int delta) {
+  for (auto& r : s.running) {
+    if (r.first == owner) {
+      r.second += delta;
+      return;
+    }
+  }
+  s.running.emplace_back(owner, 1);
+}
+
+unsigned running_for(const PoolState& s, void* owner) {
+  for (const auto& r : s.running)
+    if (r.first == owner) return r.second;
+  return 0;
+}
+
+}  // namespace
+
+HelperPool& HelperPool::get() {
+  static HelperPool* pool = new HelperPool();
+  return *pool;
+}
+
+void HelperPool::enqueue(const HelperJob& job) {
+  PoolState& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.jobs.push_back(job);
+  if (s.waiting == 0 && s.threads < kMaxThreads) {
+    s.threads++;
+    std::thread([this] { worker(); }).detach();
+  }
+  s.work.notify_one();
+}
+
+// Called with the lock held: takes the first job whose lane is free.
+bool HelperPool::next_job(HelperJob* out) {
+  PoolState& s = state();
+  for (auto it = s.jobs.begin(); it != s.jobs.end(); ++it) {
+    if (it->lane >= 0 && lane_busy(s, it->owner, it->lane)) continue;
+    *out = *it;
+    s.jobs.erase(it);
+    if (out->lane >= 0) s.busy_lanes.emplace_back(out->owner, out->lane);
+    count_running(s, out->owner, +1);
+    return true;
+  }
+  return false;
+}
+
+void HelperPool::worker() {
+  PoolState& s = state();
+  std::unique_lock<std::mutex> lock(s.mu);
+  for (;;) {
+    HelperJob job;
+    if (!next_job(&job)) {
+      s.waiting++;
+      s.work.wait(lock);
+      s.waiting--;
+      continue;
+    }
+    lock.unlock();
+    job.run(job);
+    lock.lock();
+    if (job.lane >= 0) {
+      auto key = std::make_pair(job.owner, job.lane);
+      s.busy_lanes.erase(std::find(s.busy_lanes.begin(), s.busy_lanes.end(), key));
+      s.work.notify_all();  // the next job of this lane may be waiting
+    }
+    count_running(s, job.owner, -1);
+    s.idle.notify_all();
+  }
+}
+
+std::vector<HelperJob> HelperPool::quiesce(void* owner) {
+  PoolState& s = state();
+  std::unique_lock<std::mutex> lock(s.mu);
+  std::vector<HelperJob> dropped;
+  for (auto it = s.jobs.begin(); it != s.jobs.end();) {
+    if (it->owner == owner) {
+      dropped.push_back(*it);
+      it = s.jobs.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  s.idle.wait(lock, [&] { return running_for(s, owner) == 0; });
+  s.running.erase(std::remove_if(s.running.begin(), s.running.end(),
+                                 [&](const std::pair<void*, unsigned>& r) {
+                                   return r.first == owner;
+                                 }),
+                  s.running.end());
+  return dropped;
+}
+
+}  // namespace laio

@@ -1,0 +1,213 @@
+#include "native_queue.h"
+
+#include "errors.h"
+
+namespace laio {
+namespace {
+
+constexpr unsigned kMaxDepth = 65536;
+constexpr uint32_t kMaxIov = 1024;  // UIO_MAXIOV
+
+// A view's memory and length as the engine reports them right now: the
+// request is sized from this, never from anything the caller said.
+bool view_memory(napi_env env, napi_value v, void** data, size_t* len) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t count = 0;
+    if (napi_get_typedarray_info(env, v, &type, &count, data, nullptr, nullptr) != napi_ok)
+      return false;
+    size_t width = 1;
+    switch (type) {
+      case napi_int16_array:
+      case napi_uint16_array: width = 2; break;
+      case napi_int32_array:
+      case napi_uint32_array:
+      case napi_float32_array: width = 4; break;
+      case napi_float64_array:
+      case napi_bigint64_array:
+      case napi_biguint64_array: width = 8; break;
+      default: break;
+    }
+    *len = count * width;
+    return true;
+  }
+  if (napi_is_dataview(env, v, &is) == napi_ok && is)
+    return napi_get_dataview_info(env, v, len, data, nullptr, nullptr) == napi_ok;
+  return false;
+}
+
+Napi::Int32Array int32_array(const Napi::Value& v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array
+             ? v.As<Napi::Int32Array>()
+             : Napi::Int32Array();
+}
+
+}  // namespace
+
+Napi::Function NativeQueue::define(Napi::Env env) {
+  return DefineClass(env, "NativeQueue",
+                     {
+                         InstanceMethod<&NativeQueue::submit>("submit"),
+                         InstanceMethod<&NativeQueue::wait_sync>("waitSync"),
+                         InstanceMethod<&NativeQueue::counters>("counters"),
+                         InstanceMethod<&NativeQueue::destroy>("destroy"),
+                         InstanceAccessor<&NativeQueue::backend>("backend"),
+                         InstanceAccessor<&NativeQueue::nowait>("nowait"),
+                     });
+}
+
+NativeQueue::NativeQueue(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeQueue>(info) {
+  Napi::Env env = info.Env();
+  unsigned depth = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  Napi::Int32Array sq = int32_array(info[1]);
+  Napi::Int32Array cq = int32_array(info[2]);
+  if (depth == 0 || depth > kMaxDepth || sq.IsEmpty() || cq.IsEmpty() || !info[3].IsFunction() ||
+      cq.ElementLength() < size_t{depth} * kCqStride || sq.ElementLength() < kSqStride) {
+    Napi::TypeError::New(env, "NativeQueue: bad arguments").ThrowAsJavaScriptException();
+    return;
+  }
+  sq_ref_ = Napi::Persistent(sq);
+  cq_ref_ = Napi::Persistent(cq);
+  sq_ = sq.Data();
+  sq_entries_ = sq.ElementLength() / kSqStride;
+  on_complete_ = Napi::Weak(info[3].As<Napi::Function>());
+  async_ = new Napi::AsyncContext(env, "linux-aio");
+  bool allow_threadpool = info[4].ToBoolean().Value();
+  int r = Queue::create(env, depth, allow_threadpool, cq.Data(), this, &queue_);
+  if (r < 0) {
+    queue_ = nullptr;
+    errno_error(env, r, "io_setup").ThrowAsJavaScriptException();
+  }
+}
+
+NativeQueue::~NativeQueue() {
+  if (queue_ != nullptr) {
+    queue_->detach_sink();
+    queue_->shutdown();
+  }
+  delete async_;
+}
+
+Napi::Value NativeQueue::submit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t n = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  if (queue_ == nullptr || !info[1].IsArray() || n > sq_entries_ ||
+      n > info[1].As<Napi::Array>().Length()) {
+    Napi::TypeError::New(env, "NativeQueue.submit: bad arguments or closed")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  bufs_ = info[1];
+  bool ok = queue_->submit(sq_, n, *this);
+  bufs_ = nullptr;
+  if (!ok) Napi::Error::New(env, "NativeQueue.submit: slot not free").ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+int NativeQueue::fill(unsigned i, Slot& slot) {
+  napi_env env = Env();
+  napi_value v;
+  if (napi_get_element(env, bufs_, i, &v) != napi_ok) return -EINVAL;
+  void* data = nullptr;
+  size_t len = 0;
+  switch (slot.op) {
+    case kRead:
+    case kWrite:
+      if (!view_memory(env, v, &data, &len)) return -EINVAL;
+      slot.cb.aio_buf = reinterpret_cast<uintptr_t>(data);
+      slot.cb.aio_nbytes = len;
+      return 0;
+    case kReadv:
+    case kWritev: {
+      bool is_array = false;
+      uint32_t count = 0;
+      if (napi_is_array(env, v, &is_array) != napi_ok || !is_array ||
+          napi_get_array_length(env, v, &count) != napi_ok || count > kMaxIov)
+        return -EINVAL;
+      slot.iov.resize(count);
+      for (uint32_t k = 0; k < count; k++) {
+        napi_value part;
+        if (napi_get_element(env, v, k, &part) != napi_ok || !view_memory(env, part, &data, &len))
+          return -EINVAL;
+        slot.iov[k] = {data, len};
+      }
+      slot.cb.aio_buf = reinterpret_cast<uintptr_t>(slot.iov.data());
+      slot.cb.aio_nbytes = count;
+      return 0;
+    }
+    case kFsync:
+    case kFdsync: return 0;
+    default: return -EINVAL;
+  }
+}
+
+Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {
+  if (queue_ == nullptr) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), queue_->wait_sync());
+}
+
+Napi::Value NativeQueue::counters(const Napi::CallbackInfo& info) {
+  if (queue_ != nullptr && info[0].IsTypedArray() &&
+      info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+      info[0].As<Napi::Float64Array>().ElementLength() >= kCounterCount)
+    queue_->read_counters(info[0].As<Napi::Float64Array>().Data());
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeQueue::destroy(const Napi::CallbackInfo& info) {
+  if (queue_ != nullptr) {
+    Queue* q = queue_;
+    queue_ = nullptr;
+    q->detach_sink();
+    q->shutdown();
+    set_busy(false);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeQueue::backend(const Napi::CallbackInfo& info) {
+  if (queue_ == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(),
+                           queue_->backend() == Queue::Backend::Kernel ? "kernel" : "threadpool");
+}
+
+Napi::Value NativeQueue::nowait(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), queue_ != nullptr && queue_->nowait_enabled());
+}
+
+void NativeQueue::deliver(unsigned n) {
+  napi_env env = Env();
+  Napi::HandleScope scope(Env());
+  napi_value fn = nullptr, recv = Value(), arg = nullptr, result = nullptr;
+  if (on_complete_.IsEmpty() || napi_get_reference_value(env, on_complete_, &fn) != napi_ok ||
+      fn == nullptr || napi_create_uint32(env, n, &arg) != napi_ok)
+    return;  // the environment is being torn down
+  napi_status status = napi_make_callback(env, *async_, recv, fn, 1, &arg, &result);
+  bool pending = false;
+  if (status != napi_ok && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    // No JavaScript frame is below a libuv callback: report it as uncaught.
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+  }
+  // Any other failure means JS can no longer run here (a worker being
+  // terminated); the queue is shut down by the environment's cleanup hook.
+}
+
+void NativeQueue::set_busy(bool busy) {
+  if (busy == busy_) return;
+  busy_ = busy;
+  // While requests are in flight the JS context (and through it every buffer)
+  // stays reachable even if the caller dropped it.
+  if (busy)
+    on_complete_.Ref();
+  else
+    on_complete_.Unref();
+}
+
+void NativeQueue::queue_gone() {
+  queue_ = nullptr;
+  set_busy(false);
+}
+
+}  // namespace laio

@@ -1,0 +1,41 @@
+// The JavaScript face of a Queue: `new NativeQueue(depth, sq, cq, onComplete,
+// allowThreadpool)`. lib/context.ts is its only user.
+#pragma once
+
+#include <napi.h>
+
+#include "queue.h"
+
+namespace laio {
+
+class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink, public BufferSource {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit NativeQueue(const Napi::CallbackInfo& info);
+  ~NativeQueue() override;
+
+ private:
+  Napi::Value submit(const Napi::CallbackInfo& info);
+  Napi::Value wait_sync(const Napi::CallbackInfo& info);
+  Napi::Value counters(const Napi::CallbackInfo& info);
+  Napi::Value destroy(const Napi::CallbackInfo& info);
+  Napi::Value backend(const Napi::CallbackInfo& info);
+  Napi::Value nowait(const Napi::CallbackInfo& info);
+
+  void deliver(unsigned n) override;
+  void set_busy(bool busy) override;
+  void queue_gone() override;
+  int fill(unsigned i, Slot& slot) override;
+
+  Queue* queue_ = nullptr;
+  bool busy_ = false;
+  Napi::Reference<Napi::Int32Array> sq_ref_;
+  Napi::Reference<Napi::Int32Array> cq_ref_;
+  int32_t* sq_ = nullptr;
+  size_t sq_entries_ = 0;
+  Napi::FunctionReference on_complete_;  // weak while idle, strong while busy
+  Napi::AsyncContext* async_ = nullptr;
+  napi_value bufs_ = nullptr;  // valid during submit() only
+};
+
+}  // namespace laio

@@ -1,0 +1,544 @@
+#include "queue.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "kernel_abi.h"
+
+namespace laio {
+namespace {
+
+void bump(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
+
+bool is_write(int32_t op) { return op == kWrite || op == kWritev; }
+bool is_data(int32_t op) { return op <= kWritev; }
+
+int32_t clamp_res(long long res) {
+  if (res > INT32_MAX) return INT32_MAX;  // the kernel caps a transfer at MAX_RW_COUNT
+  if (res < -4095) return -EIO;
+  return static_cast<int32_t>(res);
+}
+
+uint16_t opcode(int32_t op) {
+  switch (op) {
+    case kRead: return IOCB_CMD_PREAD;
+    case kWrite: return IOCB_CMD_PWRITE;
+    case kReadv: return IOCB_CMD_PREADV;
+    case kWritev: return IOCB_CMD_PWRITEV;
+    case kFsync: return IOCB_CMD_FSYNC;
+    default: return IOCB_CMD_FDSYNC;
+  }
+}
+
+// Does io_submit take RWF_NOWAIT here? Asked once per process with an empty
+// O_NONBLOCK pipe: a kernel that knows the flag completes the read with -EAGAIN
+// at once, one that does not refuses the iocb (EOPNOTSUPP, or EINVAL before
+// 4.13). Neither can block. Raw syscalls: fault injection must not see this.
+bool probe_nowait(aio_context_t ctx) {
+  static std::atomic<int> cached{-1};
+  int known = cached.load();
+  if (known >= 0) return known == 1;
+  bool ok = false;
+  int fds[2];
+  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0) {
+    char byte;
+    struct iocb cb;
+    std::memset(&cb, 0, sizeof cb);
+    cb.aio_lio_opcode = IOCB_CMD_PREAD;
+    cb.aio_fildes = static_cast<uint32_t>(fds[0]);
+    cb.aio_buf = reinterpret_cast<uintptr_t>(&byte);
+    cb.aio_nbytes = 1;
+    cb.aio_rw_flags = RWF_NOWAIT;
+    struct iocb* p = &cb;
+    if (syscall(SYS_io_submit, ctx, 1, &p) == 1) {
+      struct io_event ev;
+      struct timespec limit = {1, 0};
+      ok = syscall(SYS_io_getevents, ctx, 1, 1, &ev, &limit) == 1;
+    }
+    close(fds[0]);
+    close(fds[1]);
+  }
+  cached = ok ? 1 : 0;
+  return ok;
+}
+
+// O_APPEND writes must land in issue order, so they go to a serial lane. The
+// flags of the last fd are remembered for the length of one submit() call.
+struct AppendCheck {
+  int fd = -1;
+  bool append = false;
+  bool operator()(int32_t user_fd, int32_t rwflags) {
+    if (rwflags & RWF_APPEND) return true;
+    if (user_fd != fd) {
+      int fl = fcntl(user_fd, F_GETFL);
+      fd = user_fd;
+      append = fl >= 0 && (fl & O_APPEND) != 0;
+    }
+    return append;
+  }
+};
+
+// How many completions one wake-up takes from the ring: an eighth of the
+// depth, within 2..16. Measured on a virtio disk (4 KiB O_DIRECT random reads,
+// depths 1 to 128) against fio's libaio engine: larger takes let the depth
+// drain and refill in lockstep; smaller ones cost CPU for nothing.
+// LINUX_AIO_REAP_BATCH overrides it, for measuring.
+unsigned reap_batch(unsigned depth) {
+  const char* env = std::getenv("LINUX_AIO_REAP_BATCH");
+  long n = env != nullptr ? std::strtol(env, nullptr, 10) : std::min(std::max(depth / 8, 2u), 16u);
+  if (n < 1) n = 1;
+  return n > static_cast<long>(depth) ? depth : static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+Queue::Queue(unsigned depth, int32_t* cq, Sink* sink) : depth_(depth), cq_(cq), sink_(sink) {}
+
+int Queue::create(napi_env env, unsigned depth, bool allow_threadpool, int32_t* cq, Sink* sink,
+                  Queue** out) {
+  Queue* q = new Queue(depth, cq, sink);
+  int r = q->init(env, allow_threadpool);
+  if (r < 0) {
+    if (q->ctx_ != 0) io_destroy(q->ctx_);
+    if (q->efd_ >= 0) close(q->efd_);
+    delete q;
+    return r;
+  }
+  *out = q;
+  return 0;
+}
+
+int Queue::init(napi_env env, bool allow_threadpool) {
+  slots_.resize(depth_);
+  for (Slot& s : slots_) std::memset(&s.cb, 0, sizeof s.cb);
+  batch_.reserve(depth_);
+  batch_entry_.reserve(depth_);
+  events_.resize(depth_);
+  ready_.reserve(depth_);
+  later_.resize(depth_);
+  posted_.reserve(depth_);
+
+  reap_batch_ = reap_batch(depth_);
+  efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd_ < 0) return -errno;
+  int r = io_setup(depth_, &ctx_);
+  if (r < 0) {
+    ctx_ = 0;
+    if (!allow_threadpool || (r != -ENOSYS && r != -EPERM)) return r;
+    backend_ = Backend::Threadpool;
+  } else {
+    ring_ = CompletionRing(ctx_);
+    nowait_ = probe_nowait(ctx_);
+  }
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return -EINVAL;
+  poll_ = new uv_poll_t;
+  r = uv_poll_init(loop, poll_, efd_);
+  if (r == 0) r = uv_poll_start(poll_, UV_READABLE, on_poll);
+  if (r != 0) {
+    // An initialised handle must be closed, never just freed.
+    poll_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
+      delete reinterpret_cast<uv_poll_t*>(h);
+    });
+    poll_ = nullptr;
+    return r;
+  }
+  poll_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // idle until requests are in flight
+  napi_add_async_cleanup_hook(env, on_env_cleanup, this, &cleanup_);
+  return 0;
+}
+
+// ---- submission ----
+
+bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
+  for (unsigned i = 0; i < n; i++) {
+    uint32_t slot = static_cast<uint32_t>(sq[i * kSqStride + kSqSlot]);
+    if (slot >= depth_ || slots_[slot].busy) return false;
+  }
+  batch_.clear();
+  batch_entry_.clear();
+  if (++submit_gen_ == 0) submit_gen_ = 1;  // 0 never matches (see on_poll)
+  AppendCheck append;
+  for (unsigned i = 0; i < n; i++) {
+    int32_t* e = sq + i * kSqStride;
+    Slot& s = slots_[static_cast<uint32_t>(e[kSqSlot])];
+    std::memset(&s.cb, 0, sizeof s.cb);
+    s.op = e[kSqOp];
+    s.user_fd = e[kSqFd];
+    s.auto_nowait = false;
+    s.pending_accept = false;
+    s.gen = submit_gen_;
+    int r = bufs.fill(i, s);
+    if (r < 0) {
+      e[kSqStatus] = r;
+      continue;
+    }
+    s.cb.aio_data = static_cast<uint32_t>(e[kSqSlot]);
+    s.cb.aio_lio_opcode = opcode(s.op);
+    s.cb.aio_fildes = static_cast<uint32_t>(s.user_fd);
+    if (is_data(s.op)) {
+      s.cb.aio_offset = static_cast<int64_t>((static_cast<uint64_t>(static_cast<uint32_t>(e[kSqPosHi])) << 32) |
+                                             static_cast<uint32_t>(e[kSqPosLo]));
+      s.cb.aio_rw_flags = e[kSqRwFlags];
+    }
+    s.cb.aio_flags = IOCB_FLAG_RESFD;
+    s.cb.aio_resfd = static_cast<uint32_t>(efd_);
+    s.busy = true;
+    inflight_++;
+    e[kSqStatus] = kStatusInFlight;
+    if (backend_ == Backend::Threadpool) {
+      stage_threadpool(s);
+      continue;
+    }
+    const bool write = is_write(s.op);
+    const bool may_wait = is_data(s.op) && nowait_ && !(e[kSqFlags] & kFlagUserNowait);
+    if ((write && append(s.user_fd, e[kSqRwFlags])) || (may_wait && refusers_.refused(s.user_fd, write))) {
+      // Straight to a helper: appends keep their order in the fd's lane, and
+      // files known to refuse RWF_NOWAIT would only bounce.
+      s.pending_accept = true;
+      int err = to_helper(s, write ? s.user_fd : -1, run_resubmit);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
+    if (may_wait) {
+      s.cb.aio_rw_flags |= RWF_NOWAIT;
+      s.auto_nowait = true;
+    }
+    batch_.push_back(&s.cb);
+    batch_entry_.push_back(i);
+  }
+  if (!batch_.empty()) {
+    submit_batch(sq);
+    // Buffered I/O completes inside io_submit: pick up what is already there,
+    // and above all the RWF_NOWAIT refusals, while the fds are surely open.
+    reap_kernel(depth_, submit_gen_);
+  }
+  update_busy();
+  return true;
+}
+
+void Queue::release(int32_t* e, Slot& s, int32_t status) {
+  e[kSqStatus] = status;
+  s.busy = false;
+  inflight_--;
+}
+
+void Queue::submit_batch(int32_t* sq) {
+  const size_t m = batch_.size();
+  size_t off = 0;
+  while (off < m) {
+    long r = io_submit(ctx_, static_cast<long>(m - off), batch_.data() + off);
+    bump(counters_[kSubmitCalls]);
+    if (r > 0) {
+      bump(counters_[kSubmitted], static_cast<uint64_t>(r));
+      off += static_cast<size_t>(r);
+      continue;
+    }
+    if (r == -EINTR) continue;
+    if (r == -EAGAIN || r == 0) {
+      // The ring is full: the rest goes back to the user-space queue, in order.
+      for (size_t k = off; k < m; k++) {
+        uint32_t slot = static_cast<uint32_t>(batch_[k]->aio_data);
+        release(sq + batch_entry_[k] * kSqStride, slots_[slot], kStatusRequeue);
+      }
+      bump(counters_[kRequeued], m - off);
+      return;
+    }
+    // io_submit reports only the first bad iocb: it alone fails, the rest go on.
+    uint32_t slot = static_cast<uint32_t>(batch_[off]->aio_data);
+    Slot& s = slots_[slot];
+    if (r == -EOPNOTSUPP && s.auto_nowait) {
+      // This file takes no RWF_NOWAIT at all (no FMODE_NOWAIT, e.g. tmpfs).
+      refusers_.remember(s.user_fd, is_write(s.op));
+      s.pending_accept = true;
+      bounce(s);
+    } else {
+      release(sq + batch_entry_[off] * kSqStride, s, static_cast<int32_t>(r));
+    }
+    off++;
+  }
+}
+
+void Queue::stage_threadpool(Slot& s) {
+  // Writes to one fd stay in issue order (O_APPEND); reads run in parallel.
+  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
+  if (err < 0) ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), err});
+}
+
+int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&)) {
+  // The job owns a dup: the caller may close its fd before a helper gets to it.
+  int fd = fcntl(s.user_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  HelperPool::get().enqueue({run, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane});
+  return 0;
+}
+
+// ---- completion ----
+
+bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
+  unsigned left = limit;
+  while (left > 0) {
+    const unsigned cap = std::min(left, static_cast<unsigned>(events_.size()));
+    unsigned n = 0;
+    if (ring_.usable()) {
+      n = ring_.reap(events_.data(), cap);
+      bump(counters_[kUserReaps], n);
+    } else {
+      struct timespec zero = {0, 0};
+      long r;
+      do {
+        r = io_getevents(ctx_, 0, cap, events_.data(), &zero);
+        bump(counters_[kGeteventsCalls]);
+      } while (r == -EINTR);
+      n = r > 0 ? static_cast<unsigned>(r) : 0;
+    }
+    for (unsigned i = 0; i < n; i++) {
+      const struct io_event& ev = events_[i];
+      if (ev.data >= depth_ || !slots_[ev.data].busy) continue;
+      Slot& s = slots_[ev.data];
+      if (s.auto_nowait && (ev.res == -EAGAIN || ev.res == -EOPNOTSUPP)) {
+        if (ev.res == -EOPNOTSUPP) refusers_.remember(s.user_fd, is_write(s.op));
+        bounce(s);
+        continue;
+      }
+      bump(counters_[kCompleted]);
+      Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
+      if (s.gen == inline_gen)
+        ready_.push_back(c);
+      else
+        later_push(c);
+    }
+    if (n < cap) return false;
+    left -= n;
+  }
+  return true;  // stopped at the limit: there may be more
+}
+
+// RWF_NOWAIT said the request would block: re-issue it, blocking, on a helper.
+void Queue::bounce(Slot& s) {
+  bump(counters_[kFallbacks]);
+  s.cb.aio_rw_flags &= ~RWF_NOWAIT;
+  s.auto_nowait = false;
+  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit);
+  if (err < 0) {
+    if (!s.pending_accept) bump(counters_[kCompleted]);
+    ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), err});
+  }
+}
+
+void Queue::later_push(const Completion& c) {
+  later_[(later_head_ + later_count_) % later_.size()] = c;
+  later_count_++;
+}
+
+// Moves up to limit completions that came asynchronously (from the ring, or
+// reaped early by submit) into ready_, and everything the helpers posted.
+// True when more are waiting.
+bool Queue::collect(unsigned limit) {
+  if (backend_ == Backend::Kernel && later_count_ < limit) reap_kernel(limit - later_count_, 0);
+  unsigned take = std::min(limit, later_count_);
+  for (unsigned i = 0; i < take; i++) {
+    ready_.push_back(later_[later_head_]);
+    later_head_ = (later_head_ + 1) % static_cast<unsigned>(later_.size());
+  }
+  later_count_ -= take;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    if (!posted_.empty()) {
+      ready_.insert(ready_.end(), posted_.begin(), posted_.end());
+      posted_.clear();
+    }
+  }
+  return later_count_ > 0 || (take == limit && backend_ == Backend::Kernel && ring_has_more());
+}
+
+bool Queue::ring_has_more() {
+  // Without the ring we cannot peek; asking costs one io_getevents next turn.
+  return !ring_.usable() || ring_.pending();
+}
+
+unsigned Queue::move_ready_to_cq() {
+  // At most one completion per busy slot, so this always fits in cq.
+  unsigned n = static_cast<unsigned>(ready_.size());
+  for (unsigned i = 0; i < n; i++) {
+    cq_[i * kCqStride] = static_cast<int32_t>(ready_[i].slot);
+    cq_[i * kCqStride + 1] = ready_[i].res;
+    slots_[ready_[i].slot].busy = false;
+  }
+  inflight_ -= n;
+  ready_.clear();
+  return n;
+}
+
+void Queue::post_wakeup() {
+  uint64_t one = 1;
+  while (write(efd_, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void Queue::update_busy() {
+  bool want = inflight_ > 0;
+  if (want == busy_) return;
+  busy_ = want;
+  if (want)
+    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  else
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  if (sink_ != nullptr) sink_->set_busy(want);
+}
+
+void Queue::drain_eventfd() {
+  if (fault_hit(FaultPoint::EventfdRead) < 0) return;  // the counter stays: poll fires again
+  uint64_t value;
+  while (read(efd_, &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
+
+void Queue::post(uint32_t slot, int32_t res) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    posted_.push_back({slot, res});
+  }
+  post_wakeup();
+}
+
+void Queue::on_poll(uv_poll_t* handle, int, int) {
+  auto* q = static_cast<Queue*>(handle->data);
+  if (q == nullptr || q->closed_) return;
+  q->drain_eventfd();
+  // One bounded pass per wake-up. Returning to the loop lets the requests these
+  // completions free go in at once; reaping the whole ring first would let the
+  // entire depth drain and resubmit in lockstep, which leaves a disk that
+  // completes a submitted batch together idle between batches. Completions
+  // that came inline from io_submit (the page cache) are delivered whole.
+  bool more = q->collect(q->reap_batch_);
+  if (more) q->post_wakeup();  // the rest of the ring: the next turn
+  if (!q->ready_.empty()) {
+    unsigned n = q->move_ready_to_cq();
+    if (q->sink_ != nullptr) q->sink_->deliver(n);
+    if (q->closed_) return;  // closed from inside the callback
+  }
+  q->update_busy();
+}
+
+unsigned Queue::wait_sync() {
+  for (;;) {
+    collect(depth_);
+    if (!ready_.empty() || inflight_ == 0) {
+      unsigned n = move_ready_to_cq();
+      update_busy();
+      return n;
+    }
+    struct pollfd p = {efd_, POLLIN, 0};
+    poll(&p, 1, -1);
+    drain_eventfd();
+  }
+}
+
+void Queue::read_counters(double* out) const {
+  for (int i = 0; i < kCounterCount; i++)
+    out[i] = static_cast<double>(counters_[i].load(std::memory_order_relaxed));
+}
+
+// ---- helper threads ----
+
+void Queue::run_resubmit(HelperJob& job) {
+  auto* q = static_cast<Queue*>(job.owner);
+  Slot& s = q->slots_[job.slot];
+  // Copied before io_submit: once the kernel has it, the completion may be
+  // delivered and the slot reused at any moment.
+  struct iocb cb = s.cb;
+  const bool first_accept = s.pending_accept;
+  cb.aio_fildes = static_cast<uint32_t>(job.fd);
+  struct iocb* p = &cb;
+  // Counted before the kernel can complete it, so that stats() never shows
+  // more completions than submissions.
+  if (first_accept) bump(q->counters_[kSubmitted]);
+  long r;
+  for (int tries = 0;; tries++) {
+    r = io_submit(q->ctx_, 1, &p);
+    if (r == -EINTR) continue;
+    if (r == -EAGAIN && tries < 10000) {  // ring momentarily full; never on the loop
+      usleep(100);
+      continue;
+    }
+    break;
+  }
+  close(job.fd);  // the kernel holds its own reference to the file now
+  if (r == 1) return;
+  if (first_accept)
+    q->counters_[kSubmitted].fetch_sub(1, std::memory_order_relaxed);
+  else
+    bump(q->counters_[kCompleted]);
+  q->post(job.slot, r < 0 ? static_cast<int32_t>(r) : -EIO);
+}
+
+void Queue::run_execute(HelperJob& job) {
+  auto* q = static_cast<Queue*>(job.owner);
+  Slot& s = q->slots_[job.slot];
+  bump(q->counters_[kSubmitted]);
+  struct iovec one = {reinterpret_cast<void*>(s.cb.aio_buf), static_cast<size_t>(s.cb.aio_nbytes)};
+  const struct iovec* iov = s.op == kReadv || s.op == kWritev ? s.iov.data() : &one;
+  int cnt = s.op == kReadv || s.op == kWritev ? static_cast<int>(s.cb.aio_nbytes) : 1;
+  const off_t pos = static_cast<off_t>(s.cb.aio_offset);
+  const int flags = static_cast<int>(s.cb.aio_rw_flags);
+  ssize_t r;
+  do {
+    switch (s.op) {
+      case kRead:
+      case kReadv: r = preadv2(job.fd, iov, cnt, pos, flags); break;
+      case kWrite:
+      case kWritev: r = pwritev2(job.fd, iov, cnt, pos, flags); break;
+      case kFsync: r = fsync(job.fd); break;
+      default: r = fdatasync(job.fd); break;
+    }
+  } while (r < 0 && errno == EINTR);
+  int32_t res = r < 0 ? -errno : clamp_res(r);
+  close(job.fd);
+  bump(q->counters_[kCompleted]);
+  q->post(job.slot, res);
+}
+
+// ---- shutdown ----
+
+void Queue::shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  for (const HelperJob& job : HelperPool::get().quiesce(this)) close(job.fd);
+  // io_destroy returns only when the kernel has finished every request, so
+  // no buffer is written after this point.
+  if (backend_ == Backend::Kernel) io_destroy(ctx_);
+  uv_close(reinterpret_cast<uv_handle_t*>(poll_), on_closed);  // stops polling now
+  close(efd_);
+  efd_ = -1;
+  if (sink_ != nullptr) {
+    Sink* sink = sink_;
+    sink_ = nullptr;
+    sink->queue_gone();
+  }
+}
+
+void Queue::on_closed(uv_handle_t* handle) {
+  auto* q = static_cast<Queue*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  if (q->cleanup_ != nullptr) napi_remove_async_cleanup_hook(q->cleanup_);
+  delete q;
+}
+
+void Queue::on_env_cleanup(napi_async_cleanup_hook_handle, void* arg) {
+  // The environment is going away (a worker exits): finish as close() would.
+  // on_closed removes the hook once the handle is really closed.
+  static_cast<Queue*>(arg)->shutdown();
+}
+
+}  // namespace laio

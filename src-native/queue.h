@@ -1,0 +1,145 @@
+// One kernel AIO context (or its thread-pool stand-in) and everything needed to
+// run requests through it: preallocated request slots, batched io_submit with
+// per-request errors, the RWF_NOWAIT fallback, and completion reaping driven by
+// an eventfd that libuv watches. Loop-thread only, except where noted.
+#pragma once
+
+#include <linux/aio_abi.h>
+#include <node_api.h>
+#include <sys/uio.h>
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "helper_pool.h"
+#include "nowait_cache.h"
+#include "protocol.h"
+#include "ring.h"
+
+namespace laio {
+
+struct Slot {
+  struct iocb cb;
+  std::vector<struct iovec> iov;  // capacity kept between uses
+  int32_t user_fd;
+  int32_t op;
+  bool busy;
+  bool auto_nowait;  // we added RWF_NOWAIT: EAGAIN/EOPNOTSUPP means "retry blocking"
+  bool pending_accept;  // the kernel has not accepted it yet: a helper submits it first
+  uint32_t gen;      // the submit() call that staged it
+};
+
+struct Completion {
+  uint32_t slot;
+  int32_t res;
+};
+
+// What the queue needs from its JavaScript owner.
+class Sink {
+ public:
+  virtual void deliver(unsigned n) = 0;  // n pairs are in cq
+  virtual void set_busy(bool busy) = 0;  // keep the JS side alive while true
+  virtual void queue_gone() = 0;         // the queue shut down on its own
+ protected:
+  ~Sink() = default;
+};
+
+// Fills the buffer part of a slot's iocb for submission entry i.
+class BufferSource {
+ public:
+  // Returns 0, or a negative errno when entry i has no usable buffer.
+  virtual int fill(unsigned i, Slot& slot) = 0;
+ protected:
+  ~BufferSource() = default;
+};
+
+class Queue {
+ public:
+  enum class Backend { Kernel, Threadpool };
+
+  // Returns 0 and a new queue, or the negative errno of io_setup/eventfd.
+  static int create(napi_env env, unsigned depth, bool allow_threadpool, int32_t* cq, Sink* sink,
+                    Queue** out);
+
+  Backend backend() const { return backend_; }
+  unsigned depth() const { return depth_; }
+  bool nowait_enabled() const { return nowait_; }
+
+  // Hands n descriptors from sq to the kernel; statuses are written back in
+  // sq. False (and nothing done) when an entry names a bad or busy slot.
+  bool submit(int32_t* sq, unsigned n, BufferSource& bufs);
+  // Blocks this thread until at least one completion is ready and copies the
+  // ready ones to cq without calling JS. Returns how many (0 when idle).
+  unsigned wait_sync();
+  void read_counters(double* out) const;
+
+  // Ends the queue: drops unstarted helper jobs, waits for the kernel to finish
+  // with every buffer (io_destroy), closes the eventfd. Frees itself later.
+  void shutdown();
+  void detach_sink() { sink_ = nullptr; }
+
+ private:
+  Queue(unsigned depth, int32_t* cq, Sink* sink);
+  ~Queue() = default;
+  int init(napi_env env, bool allow_threadpool);
+
+  void release(int32_t* e, Slot& s, int32_t status);
+  void stage_threadpool(Slot& s);
+  void submit_batch(int32_t* sq);
+  int to_helper(Slot& s, int lane, void (*run)(HelperJob&));
+
+  bool collect(unsigned limit);
+  bool reap_kernel(unsigned limit, uint32_t inline_gen);
+  void later_push(const Completion& c);
+  bool ring_has_more();
+  void bounce(Slot& s);
+  unsigned move_ready_to_cq();
+  void post_wakeup();
+  void update_busy();
+  void drain_eventfd();
+  void post(uint32_t slot, int32_t res);  // any thread
+
+  static void on_poll(uv_poll_t* handle, int status, int events);
+  static void on_closed(uv_handle_t* handle);
+  static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void* arg);
+  static void run_resubmit(HelperJob& job);
+  static void run_execute(HelperJob& job);
+
+  Backend backend_ = Backend::Kernel;
+  const unsigned depth_;
+  int32_t* const cq_;
+  Sink* sink_;
+  aio_context_t ctx_ = 0;
+  CompletionRing ring_;
+  int efd_ = -1;
+  bool nowait_ = false;
+  uv_poll_t* poll_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  bool closed_ = false;
+  bool busy_ = false;
+  unsigned inflight_ = 0;
+  unsigned reap_batch_ = 1;  // most ring events taken per wake-up  // slots given to us and not yet delivered
+
+  NowaitCache refusers_;
+  std::vector<Slot> slots_;
+  std::vector<struct iocb*> batch_;
+  std::vector<unsigned> batch_entry_;
+  std::vector<struct io_event> events_;
+  std::vector<Completion> ready_;  // to deliver on the next wake-up
+  // Reaped asynchronous completions beyond this wake-up's share (a ring
+  // buffer of depth entries: each busy slot has at most one).
+  std::vector<Completion> later_;
+  unsigned later_head_ = 0;
+  unsigned later_count_ = 0;
+  uint32_t submit_gen_ = 0;
+
+  std::mutex posted_mu_;
+  std::vector<Completion> posted_;  // from helper threads
+
+  std::atomic<uint64_t> counters_[kCounterCount] = {};
+};
+
+}  // namespace laio
