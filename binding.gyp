@@ -8,6 +8,7 @@
       "sources": [
         "src-native/addon.cc",
         "src-native/errors.cc",
+        "src-native/fadvise.cc",
         "src-native/faults.cc",
         "src-native/helper_pool.cc",
         "src-native/memory.cc",

@@ -26,6 +26,7 @@ export interface Binding {
   alignOffset(buffer: ArrayBuffer, alignment: number): number;
   dioAlign(fd: number): [number, number];
   sigqueue(signo: number, value: number): void;
+  fadvise(fd: number, offset: number, length: number, advice: number): void;
 }
 
 function load(): Binding {

@@ -19,6 +19,7 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod<&Addon::alignOffset>("alignOffset"),
         InstanceMethod<&Addon::dioAlign>("dioAlign"),
         InstanceMethod<&Addon::sigqueue>("sigqueue"),
+        InstanceMethod<&Addon::fadvise>("fadvise"),
     });
   }
 
@@ -26,6 +27,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value alignOffset(const Napi::CallbackInfo& info) { return align_offset(info); }
   Napi::Value dioAlign(const Napi::CallbackInfo& info) { return dio_align(info); }
   Napi::Value sigqueue(const Napi::CallbackInfo& info) { return queue_signal(info); }
+  Napi::Value fadvise(const Napi::CallbackInfo& info) { return laio::fadvise(info); }
 };
 
 }  // namespace laio
