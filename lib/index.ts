@@ -18,3 +18,4 @@ export type { DirectIoAlignment } from './align';
 export { AbortError } from './errors';
 export type { CodedError, SystemError } from './errors';
 export type { Fd } from './validate';
+export * from './posix';

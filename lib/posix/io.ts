@@ -1,0 +1,135 @@
+// aio_read, aio_write, aio_fsync, aio_error, aio_return.
+import * as fs from 'fs';
+import { Op } from '../native';
+import { Split, splitPosition } from '../validate';
+import { AIO_PRIO_DELTA_MAX, EINPROGRESS, O_DSYNC, O_SYNC } from './constants';
+import { posixError } from './errors';
+import { ListGroup } from './group';
+import { failNow, PosixRequest, records, start } from './request';
+import { readSigevent } from './sigevent';
+import type { aiocb } from './types';
+
+const EBADF = 9;
+const EINVAL = 22;
+const EMPTY = new Uint8Array(0);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function validFd(fd: unknown): fd is number {
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff;
+}
+
+function validPrio(p: unknown): boolean {
+  return p === undefined || (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= AIO_PRIO_DELTA_MAX);
+}
+
+/**
+ * Reads an aiocb once and queues it as a read or write. What aio_read and
+ * aio_write throw for (a bad aiocb, reqprio, sigevent, aio_buf) becomes the
+ * entry's own EINVAL when it comes from a list.
+ * @internal
+ */
+export function queueData(
+  cb: Record<string, unknown>,
+  op: Op.Read | Op.Write,
+  syscall: string,
+  listed: boolean,
+  group: ListGroup | null,
+): void {
+  const sig = readSigevent(cb.aio_sigevent);
+  const buf = cb.aio_buf;
+  if (sig === undefined || !validPrio(cb.aio_reqprio) || !(buf === null || ArrayBuffer.isView(buf))) {
+    if (!listed) throw posixError('EINVAL', syscall);
+    fail(cb, op, sig ?? null, group, EINVAL);
+    return;
+  }
+  const fd = cb.aio_fildes;
+  if (!validFd(fd)) return fail(cb, op, sig, group, EBADF);
+  const pos: Split = { lo: 0, hi: 0 };
+  try {
+    splitPosition(cb.aio_offset, pos);
+  } catch {
+    return fail(cb, op, sig, group, EINVAL);
+  }
+  const n = cb.aio_nbytes;
+  const room = buf === null ? 0 : buf.byteLength;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > room) return fail(cb, op, sig, group, EINVAL);
+  // The request's own view: exactly aio_nbytes, whatever happens to the aiocb later.
+  const view = buf === null || n === 0 ? EMPTY : new Uint8Array(buf.buffer, buf.byteOffset, n);
+  const req = new PosixRequest(op, fd, view, pos.lo, pos.hi, sig);
+  req.group = group;
+  records.set(cb, req);
+  start(req);
+}
+
+function fail(cb: object, op: Op, sig: ReturnType<typeof readSigevent>, group: ListGroup | null, errno: number): void {
+  const req = new PosixRequest(op, -1, null, 0, 0, sig ?? null);
+  req.group = group;
+  records.set(cb, req);
+  failNow(req, errno);
+}
+
+/**
+ * Queues a read of `aio_nbytes` bytes at `aio_offset` into `aio_buf`. Throws
+ * EINVAL for a bad aiocb, `aio_reqprio` or sigevent; other problems (a bad fd
+ * or offset, too many bytes, and what the kernel reports) show through
+ * `aio_error` and `aio_return`, and the request's notification still fires.
+ */
+export function aio_read(cb: aiocb): void {
+  if (!isObject(cb)) throw posixError('EINVAL', 'aio_read');
+  queueData(cb, Op.Read, 'aio_read', false, null);
+}
+
+/** Queues a write; as `aio_read`. With `O_APPEND` writes land in the order of the calls. */
+export function aio_write(cb: aiocb): void {
+  if (!isObject(cb)) throw posixError('EINVAL', 'aio_write');
+  queueData(cb, Op.Write, 'aio_write', false, null);
+}
+
+/**
+ * Queues a sync of every write on `aio_fildes` queued before it: `O_SYNC` as
+ * fsync, `O_DSYNC` as fdatasync. Only `aio_fildes` and `aio_sigevent` are read.
+ */
+export function aio_fsync(op: number, cb: aiocb): void {
+  if (!isObject(cb) || (op !== O_SYNC && op !== O_DSYNC)) throw posixError('EINVAL', 'aio_fsync');
+  const sig = readSigevent(cb.aio_sigevent);
+  if (sig === undefined) throw posixError('EINVAL', 'aio_fsync');
+  const fd = cb.aio_fildes;
+  if (!validFd(fd) || !isOpen(fd)) throw posixError('EBADF', 'aio_fsync');
+  const req = new PosixRequest(op === O_SYNC ? Op.Fsync : Op.Fdsync, fd, null, 0, 0, sig);
+  records.set(cb, req);
+  start(req);
+}
+
+/** @internal */
+export function isOpen(fd: number): boolean {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function recordOf(cb: unknown, syscall: string): PosixRequest {
+  const req = isObject(cb) ? records.get(cb) : undefined;
+  if (req === undefined) throw posixError('EINVAL', syscall);
+  return req;
+}
+
+/** 0 when done, `EINPROGRESS`, `ECANCELED`, or the request's errno. EINVAL for an aiocb never queued. */
+export function aio_error(cb: aiocb): number {
+  return recordOf(cb, 'aio_error').status;
+}
+
+/**
+ * The bytes transferred (0 for a sync), or -1 when the request failed or is
+ * still in progress. It may be called more than once and gives the same value
+ * (as glibc's does).
+ */
+export function aio_return(cb: aiocb): number {
+  const req = recordOf(cb, 'aio_return');
+  return req.status === EINPROGRESS ? -1 : req.ret;
+}
