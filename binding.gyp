@@ -1,6 +1,6 @@
 {
   "variables": {
-    "asan%": 0
+    "linux_aio_sanitize%": 0
   },
   "targets": [
     {
@@ -15,6 +15,7 @@
         "src-native/native_queue.cc",
         "src-native/nowait_cache.cc",
         "src-native/queue.cc",
+        "src-native/read_heat.cc",
         "src-native/ring.cc",
         "src-native/signals.cc"
       ],
@@ -24,7 +25,7 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-unused-parameter"],
       "conditions": [
-        ["asan==1", {
+        ["linux_aio_sanitize==1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-O1", "-g"],
           "ldflags": ["-fsanitize=address,undefined"]
         }]

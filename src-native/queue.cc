@@ -210,6 +210,14 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
       if (err < 0) release(e, s, err);
       continue;
     }
+    if (may_wait && !write && heat_.cold(s.user_fd)) {
+      // This fd's reads mostly miss the page cache: a miss would start its
+      // readahead here, on the loop. A helper tries the cache, then blocks.
+      s.pending_accept = true;
+      int err = to_helper(s, -1, run_cold_read);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
     if (may_wait) {
       s.cb.aio_rw_flags |= RWF_NOWAIT;
       s.auto_nowait = true;
@@ -308,9 +316,11 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
       Slot& s = slots_[ev.data];
       if (s.auto_nowait && (ev.res == -EAGAIN || ev.res == -EOPNOTSUPP)) {
         if (ev.res == -EOPNOTSUPP) refusers_.remember(s.user_fd, is_write(s.op));
+        else if (!is_write(s.op)) heat_.miss(s.user_fd);
         bounce(s);
         continue;
       }
+      if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd);
       bump(counters_[kCompleted]);
       Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
       if (s.gen == inline_gen)
@@ -358,6 +368,8 @@ bool Queue::collect(unsigned limit) {
       ready_.insert(ready_.end(), posted_.begin(), posted_.end());
       posted_.clear();
     }
+    for (const auto& h : heat_posted_) h.second ? heat_.hit(h.first) : heat_.miss(h.first);
+    heat_posted_.clear();
   }
   return later_count_ > 0 || (take == limit && backend_ == Backend::Kernel && ring_has_more());
 }
@@ -452,35 +464,80 @@ void Queue::read_counters(double* out) const {
 
 // ---- helper threads ----
 
-void Queue::run_resubmit(HelperJob& job) {
-  auto* q = static_cast<Queue*>(job.owner);
-  Slot& s = q->slots_[job.slot];
-  // Copied before io_submit: once the kernel has it, the completion may be
-  // delivered and the slot reused at any moment.
-  struct iocb cb = s.cb;
-  const bool first_accept = s.pending_accept;
-  cb.aio_fildes = static_cast<uint32_t>(job.fd);
+// Submits one iocb from a helper thread without RWF_NOWAIT, blocking as long
+// as the kernel needs; the completion comes through the ring as usual.
+long Queue::submit_blocking(struct iocb cb, int fd) {
+  cb.aio_fildes = static_cast<uint32_t>(fd);
+  cb.aio_rw_flags &= ~RWF_NOWAIT;
   struct iocb* p = &cb;
-  // Counted before the kernel can complete it, so that stats() never shows
-  // more completions than submissions.
-  if (first_accept) bump(q->counters_[kSubmitted]);
   long r;
   for (int tries = 0;; tries++) {
-    r = io_submit(q->ctx_, 1, &p);
+    r = io_submit(ctx_, 1, &p);
     if (r == -EINTR) continue;
     if (r == -EAGAIN && tries < 10000) {  // ring momentarily full; never on the loop
       usleep(100);
       continue;
     }
-    break;
+    return r;
   }
-  close(job.fd);  // the kernel holds its own reference to the file now
+}
+
+// After a helper's io_submit: the fd's dup is no longer needed (the kernel
+// holds the file); a refusal is the request's result.
+void Queue::after_blocking(HelperJob& job, long r, bool counted_here) {
+  close(job.fd);
   if (r == 1) return;
-  if (first_accept)
-    q->counters_[kSubmitted].fetch_sub(1, std::memory_order_relaxed);
+  if (counted_here)
+    counters_[kSubmitted].fetch_sub(1, std::memory_order_relaxed);
   else
+    bump(counters_[kCompleted]);
+  post(job.slot, r < 0 ? static_cast<int32_t>(r) : -EIO);
+}
+
+void Queue::run_resubmit(HelperJob& job) {
+  auto* q = static_cast<Queue*>(job.owner);
+  Slot& s = q->slots_[job.slot];
+  // Copied before io_submit: once the kernel has it, the completion may be
+  // delivered and the slot reused at any moment.
+  const struct iocb cb = s.cb;
+  const bool first_accept = s.pending_accept;
+  // Counted before the kernel can complete it, so that stats() never shows
+  // more completions than submissions.
+  if (first_accept) bump(q->counters_[kSubmitted]);
+  q->after_blocking(job, q->submit_blocking(cb, job.fd), first_accept);
+}
+
+void Queue::run_cold_read(HelperJob& job) {
+  auto* q = static_cast<Queue*>(job.owner);
+  Slot& s = q->slots_[job.slot];
+  const struct iocb cb = s.cb;
+  const int user_fd = s.user_fd;
+  bump(q->counters_[kSubmitted]);
+  // The page cache first: a hit is served here and tells the loop the file warmed up.
+  struct iovec one = {reinterpret_cast<void*>(cb.aio_buf), static_cast<size_t>(cb.aio_nbytes)};
+  const bool vec = cb.aio_lio_opcode == IOCB_CMD_PREADV;
+  const struct iovec* iov = vec ? s.iov.data() : &one;
+  const int cnt = vec ? static_cast<int>(cb.aio_nbytes) : 1;
+  size_t want = 0;
+  for (int i = 0; i < cnt; i++) want += iov[i].iov_len;
+  const int flags = static_cast<int>(cb.aio_rw_flags) | RWF_NOWAIT;
+  ssize_t r;
+  do {
+    r = preadv2(job.fd, iov, cnt, static_cast<off_t>(cb.aio_offset), flags);
+  } while (r < 0 && errno == EINTR);
+  q->post_heat(user_fd, r >= 0 && static_cast<size_t>(r) == want);
+  if (r >= 0 && static_cast<size_t>(r) == want) {
+    close(job.fd);
     bump(q->counters_[kCompleted]);
-  q->post(job.slot, r < 0 ? static_cast<int32_t>(r) : -EIO);
+    q->post(job.slot, clamp_res(r));
+    return;
+  }
+  q->after_blocking(job, q->submit_blocking(cb, job.fd), true);
+}
+
+void Queue::post_heat(int fd, bool hit) {
+  std::lock_guard<std::mutex> lock(posted_mu_);
+  heat_posted_.emplace_back(fd, hit);
 }
 
 void Queue::run_execute(HelperJob& job) {

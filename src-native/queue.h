@@ -16,6 +16,7 @@
 
 #include "helper_pool.h"
 #include "nowait_cache.h"
+#include "read_heat.h"
 #include "protocol.h"
 #include "ring.h"
 
@@ -106,6 +107,10 @@ class Queue {
   static void on_closed(uv_handle_t* handle);
   static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void* arg);
   static void run_resubmit(HelperJob& job);
+  static void run_cold_read(HelperJob& job);
+  long submit_blocking(struct iocb cb, int fd);
+  void after_blocking(HelperJob& job, long r, bool counted_here);
+  void post_heat(int fd, bool hit);  // any thread
   static void run_execute(HelperJob& job);
 
   Backend backend_ = Backend::Kernel;
@@ -124,6 +129,7 @@ class Queue {
   unsigned reap_batch_ = 1;  // most ring events taken per wake-up  // slots given to us and not yet delivered
 
   NowaitCache refusers_;
+  ReadHeat heat_;
   std::vector<Slot> slots_;
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
@@ -138,6 +144,7 @@ class Queue {
 
   std::mutex posted_mu_;
   std::vector<Completion> posted_;  // from helper threads
+  std::vector<std::pair<int, bool>> heat_posted_;  // page-cache hits and misses seen by helpers
 
   std::atomic<uint64_t> counters_[kCounterCount] = {};
 };
