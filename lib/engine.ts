@@ -35,6 +35,8 @@ export interface AioCounters {
 export abstract class Request {
   slot = -1;
   state: State = State.Queued;
+  /** Bytes (>= 0) or -errno, once known. */
+  result = 0;
   constructor(
     readonly op: Op,
     readonly fd: number,
@@ -140,7 +142,10 @@ export class Engine {
     if (n === 0) return;
     this.#native.submit(n, bufs);
     bufs.fill(undefined, 0, n);
+    // Everything is read out of the shared table before any request settles:
+    // settling runs user code (a POSIX notification) that may submit again.
     let requeue: Request[] | null = null;
+    let failed: Request[] | null = null;
     for (let i = 0; i < n; i++) {
       const status = sq[i * SQ_STRIDE + SQ_STATUS];
       if (status === 0) continue;
@@ -150,11 +155,12 @@ export class Engine {
         (requeue ??= []).push(req);
       } else {
         req.state = State.Done;
-        this.#settled();
-        req.done(status, true);
+        req.result = status;
+        (failed ??= []).push(req);
       }
     }
     if (requeue !== null) this.#requeue(requeue);
+    if (failed !== null) this.#settle(failed, true);
   }
 
   /**
@@ -191,15 +197,25 @@ export class Engine {
 
   #complete(n: number): void {
     const cq = this.#cq;
+    // As in flushNow: read the whole batch out of cq before settling any of it.
+    const batch = new Array<Request>(n);
     for (let i = 0; i < n; i++) {
       const req = this.#release(cq[2 * i]);
       req.state = State.Done;
-      this.#settled();
-      req.done(cq[2 * i + 1], false);
+      req.result = cq[2 * i + 1];
+      batch[i] = req;
     }
     if (this.#head < this.#queue.length && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flush);
+    }
+    this.#settle(batch, false);
+  }
+
+  #settle(reqs: Request[], atSubmit: boolean): void {
+    for (const req of reqs) {
+      this.#settled();
+      req.done(req.result, atSubmit);
     }
   }
 
