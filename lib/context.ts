@@ -1,5 +1,8 @@
 // AioContext: promise-based reads, writes and syncs on one kernel AIO context.
 import * as fs from 'fs';
+// inspect, not String(): String() throws a code-less TypeError for objects
+// without a prototype (found by the fuzzer), and for symbols in templates.
+import { inspect } from 'util';
 import { AbortError, closedError, CodedError, systemError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
@@ -146,7 +149,7 @@ export class AioContext {
     const depth = opts?.depth === undefined ? 128 : checkInteger(opts.depth, 'options.depth', 1, MAX_DEPTH);
     const fallback = opts?.fallback ?? 'none';
     if (fallback !== 'none' && fallback !== 'threadpool') {
-      throw Object.assign(new TypeError(`The property 'options.fallback' must be 'none' or 'threadpool'. Received ${String(fallback)}`), {
+      throw Object.assign(new TypeError(`The property 'options.fallback' must be 'none' or 'threadpool'. Received ${inspect(fallback)}`), {
         code: 'ERR_INVALID_ARG_VALUE',
       });
     }

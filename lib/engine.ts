@@ -67,6 +67,7 @@ export class Engine {
   #idle: (() => void)[] = [];
   #destroyed = false;
   readonly #counters = new Float64Array(COUNTER_NAMES.length);
+  readonly #backend: 'kernel' | 'threadpool';
   // Kept here so that the native side's weak reference stays valid while idle.
   readonly #onComplete = (n: number): void => this.#complete(n);
   readonly #flush = (): void => {
@@ -81,10 +82,13 @@ export class Engine {
     this.#bySlot = new Array<Request | undefined>(depth).fill(undefined);
     for (let s = depth - 1; s >= 0; s--) this.#free.push(s);
     this.#native = new binding.NativeQueue(depth, this.#sq, this.#cq, this.#onComplete, allowThreadpool);
+    // Read once: after destroy() the native side answers null, and stats()
+    // of a closed threadpool context used to say 'kernel'.
+    this.#backend = this.#native.backend ?? 'kernel';
   }
 
   get backend(): 'kernel' | 'threadpool' {
-    return this.#native.backend ?? 'kernel';
+    return this.#backend;
   }
 
   /** Requests queued or in flight, not yet settled. */
@@ -160,7 +164,17 @@ export class Engine {
       }
     }
     if (requeue !== null) this.#requeue(requeue);
-    if (failed !== null) this.#settle(failed, true);
+    if (failed !== null) {
+      // A request io_submit refused (EBADF, EINVAL...) freed its slot with no
+      // completion to follow, and only completions schedule the next flush:
+      // when every slot's request was refused (always so at depth 1), what is
+      // still queued would wait forever. Submit it on the next turn.
+      if (this.#head < this.#queue.length && !this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#flush);
+      }
+      this.#settle(failed, true);
+    }
   }
 
   /**

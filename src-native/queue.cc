@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,33 @@ bool probe_nowait(aio_context_t ctx) {
   }
   cached = ok ? 1 : 0;
   return ok;
+}
+
+// The bytes a data request asked for.
+uint64_t wanted_bytes(const Slot& s) {
+  if (s.op == kRead || s.op == kWrite) return s.cb.aio_nbytes;
+  uint64_t total = 0;
+  for (size_t k = 0; k < s.cb.aio_nbytes && k < s.iov.size(); k++) total += s.iov[k].iov_len;
+  return total;
+}
+
+// Is this short count from a request we made RWF_NOWAIT only where it would
+// have blocked? A NOWAIT read stops at the first page that is not cached and
+// returns what it copied (preadv2(2)); a NOWAIT write may stop likewise. Such a
+// request must be re-issued blocking. A short read that ends at end of file is
+// the true result (0 always is: "would block" with nothing done is EAGAIN).
+// Only positional files qualify: a short read from a pipe or socket has
+// consumed what it returned, and a short write to one has delivered it, so
+// either would lose or duplicate data if issued again.
+bool nowait_partial(const Slot& s, long long res) {
+  if (res <= 0 || !is_data(s.op)) return false;
+  if (static_cast<uint64_t>(res) >= wanted_bytes(s)) return false;
+  struct stat st;
+  if (fstat(s.user_fd, &st) != 0) return false;
+  if (S_ISBLK(st.st_mode)) return true;
+  if (!S_ISREG(st.st_mode)) return false;
+  if (is_write(s.op)) return true;
+  return static_cast<long long>(s.cb.aio_offset) + res < static_cast<long long>(st.st_size);
 }
 
 // O_APPEND writes must land in issue order, so they go to a serial lane. The
@@ -197,7 +225,11 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     inflight_++;
     e[kSqStatus] = kStatusInFlight;
     if (backend_ == Backend::Threadpool) {
-      stage_threadpool(s);
+      // Refused now (e.g. EBADF: the fd cannot be dup'ed), as io_submit would
+      // refuse it. It used to go to ready_, where nothing woke the loop to
+      // deliver it: the request never settled.
+      int err = stage_threadpool(s);
+      if (err < 0) release(e, s, err);
       continue;
     }
     const bool write = is_write(s.op);
@@ -277,10 +309,9 @@ void Queue::submit_batch(int32_t* sq) {
   }
 }
 
-void Queue::stage_threadpool(Slot& s) {
+int Queue::stage_threadpool(Slot& s) {
   // Writes to one fd stay in issue order (O_APPEND); reads run in parallel.
-  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
-  if (err < 0) ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), err});
+  return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
 }
 
 int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&)) {
@@ -320,6 +351,14 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
         bounce(s);
         continue;
       }
+      if (s.auto_nowait && nowait_partial(s, ev.res)) {
+        // Not the true result: re-issued blocking (whole) on a helper. Found
+        // by the soak test: with pages evicted under it, a buffered read came
+        // back short in the middle of a file and the caller saw zeros.
+        if (!is_write(s.op)) heat_.miss(s.user_fd);
+        bounce(s, clamp_res(ev.res));
+        continue;
+      }
       if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd);
       bump(counters_[kCompleted]);
       Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
@@ -335,14 +374,18 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
 }
 
 // RWF_NOWAIT said the request would block: re-issue it, blocking, on a helper.
-void Queue::bounce(Slot& s) {
+void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   bump(counters_[kFallbacks]);
   s.cb.aio_rw_flags &= ~RWF_NOWAIT;
   s.auto_nowait = false;
   int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit);
   if (err < 0) {
     if (!s.pending_accept) bump(counters_[kCompleted]);
-    ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), err});
+    // A partial result we wanted to complete is still a true (short) result.
+    ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), if_not_bounced != kNoResult ? if_not_bounced : err});
+    // The kernel signalled the eventfd for the bounce, which on_poll may
+    // already have drained: make sure this result has a wake-up coming.
+    post_wakeup();
   }
 }
 

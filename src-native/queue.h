@@ -88,7 +88,7 @@ class Queue {
   int init(napi_env env, bool allow_threadpool);
 
   void release(int32_t* e, Slot& s, int32_t status);
-  void stage_threadpool(Slot& s);
+  int stage_threadpool(Slot& s);  // 0, or a negative errno: not staged
   void submit_batch(int32_t* sq);
   int to_helper(Slot& s, int lane, void (*run)(HelperJob&));
 
@@ -96,7 +96,10 @@ class Queue {
   bool reap_kernel(unsigned limit, uint32_t inline_gen);
   void later_push(const Completion& c);
   bool ring_has_more();
-  void bounce(Slot& s);
+  // Re-issues s blocking on a helper; if that cannot be done, s completes with
+  // if_not_bounced (a result already in hand) or the hand-off's error.
+  static constexpr int32_t kNoResult = INT32_MIN;
+  void bounce(Slot& s, int32_t if_not_bounced = kNoResult);
   unsigned move_ready_to_cq();
   void post_wakeup();
   void update_busy();
