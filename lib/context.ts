@@ -220,10 +220,7 @@ export class AioContext {
     if (this.#closing === null) {
       this.#closed = true;
       this.#closing = new Promise((resolve) =>
-        this.#engine.whenIdle(() => {
-          this.#engine.destroy();
-          resolve();
-        }),
+        this.#engine.whenIdle(() => this.#engine.destroy(resolve)),
       );
     }
     return this.#closing;

@@ -200,13 +200,16 @@ export class Engine {
     else this.#idle.push(fn);
   }
 
-  /** Ends the native queue; only when idle. */
-  destroy(): void {
+  /**
+   * Ends the native queue; only when idle. done() runs once the kernel context
+   * and its eventfd are gone (io_destroy runs off the event loop).
+   */
+  destroy(done: () => void): void {
     if (this.#destroyed) return;
     this.counters();
     this.#destroyed = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
-    this.#native.destroy();
+    if (this.#native.destroy(done)) done();
   }
 
   #complete(n: number): void {

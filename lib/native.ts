@@ -8,7 +8,8 @@ export interface NativeQueue {
   submit(n: number, buffers: unknown[]): void;
   waitSync(): number;
   counters(out: Float64Array): void;
-  destroy(): void;
+  /** True when gone already; else done() follows once io_destroy has finished. */
+  destroy(done?: () => void): boolean;
   readonly backend: 'kernel' | 'threadpool' | null;
   readonly nowait: boolean;
 }

@@ -83,8 +83,10 @@ NativeQueue::NativeQueue(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
 
 NativeQueue::~NativeQueue() {
   if (queue_ != nullptr) {
+    // Collected while idle: destroy the kernel context off the loop, without
+    // holding the process open for it.
     queue_->detach_sink();
-    queue_->shutdown();
+    queue_->shutdown(true, false);
   }
   delete async_;
 }
@@ -92,7 +94,7 @@ NativeQueue::~NativeQueue() {
 Napi::Value NativeQueue::submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t n = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
-  if (queue_ == nullptr || !info[1].IsArray() || n > sq_entries_ ||
+  if (queue_ == nullptr || closing_ || !info[1].IsArray() || n > sq_entries_ ||
       n > info[1].As<Napi::Array>().Length()) {
     Napi::TypeError::New(env, "NativeQueue.submit: bad arguments or closed")
         .ThrowAsJavaScriptException();
@@ -143,7 +145,7 @@ int NativeQueue::fill(unsigned i, Slot& slot) {
 }
 
 Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {
-  if (queue_ == nullptr) return Napi::Number::New(info.Env(), 0);
+  if (queue_ == nullptr || closing_) return Napi::Number::New(info.Env(), 0);
   return Napi::Number::New(info.Env(), queue_->wait_sync());
 }
 
@@ -155,15 +157,17 @@ Napi::Value NativeQueue::counters(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// destroy(done?): true when the queue is gone already; otherwise done() is
+// called from the loop once the background io_destroy has finished.
 Napi::Value NativeQueue::destroy(const Napi::CallbackInfo& info) {
-  if (queue_ != nullptr) {
-    Queue* q = queue_;
-    queue_ = nullptr;
-    q->detach_sink();
-    q->shutdown();
-    set_busy(false);
-  }
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  if (queue_ == nullptr || closing_) return Napi::Boolean::New(env, queue_ == nullptr);
+  closing_ = true;
+  if (info[0].IsFunction()) on_closed_ = Napi::Persistent(info[0].As<Napi::Function>());
+  queue_->shutdown(info[0].IsFunction(), true);
+  bool gone = queue_ == nullptr;  // queue_gone() ran already
+  if (gone) on_closed_.Reset();
+  return Napi::Boolean::New(env, gone);
 }
 
 Napi::Value NativeQueue::backend(const Napi::CallbackInfo& info) {
@@ -208,6 +212,19 @@ void NativeQueue::set_busy(bool busy) {
 void NativeQueue::queue_gone() {
   queue_ = nullptr;
   set_busy(false);
+  if (on_closed_.IsEmpty()) return;
+  napi_env env = Env();
+  Napi::HandleScope scope(Env());
+  napi_value fn = on_closed_.Value(), result = nullptr;
+  on_closed_.Reset();
+  // Fails quietly when JS can no longer run (the environment is going away).
+  if (napi_make_callback(env, *async_, Value(), fn, 0, nullptr, &result) != napi_ok) {
+    bool pending = false;
+    napi_value error;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+        napi_get_and_clear_last_exception(env, &error) == napi_ok)
+      napi_fatal_exception(env, error);
+  }
 }
 
 }  // namespace laio

@@ -29,6 +29,8 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink, public Bu
 
   Queue* queue_ = nullptr;
   bool busy_ = false;
+  bool closing_ = false;                // destroy() called
+  Napi::FunctionReference on_closed_;  // destroy()'s callback
   Napi::Reference<Napi::Int32Array> sq_ref_;
   Napi::Reference<Napi::Int32Array> cq_ref_;
   int32_t* sq_ = nullptr;

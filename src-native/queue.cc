@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "kernel_abi.h"
@@ -469,7 +470,15 @@ void Queue::post(uint32_t slot, int32_t res) {
 
 void Queue::on_poll(uv_poll_t* handle, int, int) {
   auto* q = static_cast<Queue*>(handle->data);
-  if (q == nullptr || q->closed_) return;
+  if (q == nullptr) return;
+  if (q->closed_) {
+    // Only a background io_destroy is still to come (see shutdown()).
+    if (q->background_ && q->efd_ >= 0) {
+      q->drain_eventfd();
+      if (q->destroyed_.load(std::memory_order_acquire)) q->finish();
+    }
+    return;
+  }
   q->drain_eventfd();
   // One bounded pass per wake-up. Returning to the loop lets the requests these
   // completions free go in at once; reaping the whole ring first would let the
@@ -611,13 +620,37 @@ void Queue::run_execute(HelperJob& job) {
 
 // ---- shutdown ----
 
-void Queue::shutdown() {
+void Queue::shutdown(bool background, bool keep_alive) {
   if (closed_) return;
   closed_ = true;
   for (const HelperJob& job : HelperPool::get().quiesce(this)) close(job.fd);
+  if (backend_ == Backend::Kernel && background && inflight_ == 0) {
+    // io_destroy waits for an RCU grace period (about 30 ms here) even when
+    // idle: not on the event loop. The thread touches nothing of ours after
+    // setting destroyed_, and signals through its own dup of the eventfd.
+    int efd = fcntl(efd_, F_DUPFD_CLOEXEC, 0);
+    if (efd >= 0) {
+      background_ = true;
+      if (keep_alive) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+      std::atomic<bool>* destroyed = &destroyed_;
+      std::thread([ctx = ctx_, efd, destroyed] {
+        io_destroy(ctx);
+        destroyed->store(true, std::memory_order_release);
+        uint64_t one = 1;
+        while (write(efd, &one, sizeof one) < 0 && errno == EINTR) {
+        }
+        close(efd);
+      }).detach();
+      return;
+    }
+  }
   // io_destroy returns only when the kernel has finished every request, so
   // no buffer is written after this point.
   if (backend_ == Backend::Kernel) io_destroy(ctx_);
+  finish();
+}
+
+void Queue::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), on_closed);  // stops polling now
   close(efd_);
   efd_ = -1;
@@ -638,7 +671,11 @@ void Queue::on_closed(uv_handle_t* handle) {
 void Queue::on_env_cleanup(napi_async_cleanup_hook_handle, void* arg) {
   // The environment is going away (a worker exits): finish as close() would.
   // on_closed removes the hook once the handle is really closed.
-  static_cast<Queue*>(arg)->shutdown();
+  auto* q = static_cast<Queue*>(arg);
+  // Synchronous: requests may be in flight and their buffers are about to be
+  // freed. A background destroy already under way only needs the loop to wait.
+  if (q->background_) uv_ref(reinterpret_cast<uv_handle_t*>(q->poll_));
+  q->shutdown(false, false);
 }
 
 }  // namespace laio

@@ -78,8 +78,11 @@ class Queue {
   void read_counters(double* out) const;
 
   // Ends the queue: drops unstarted helper jobs, waits for the kernel to finish
-  // with every buffer (io_destroy), closes the eventfd. Frees itself later.
-  void shutdown();
+  // with every buffer (io_destroy), closes the eventfd, then tells the sink
+  // (queue_gone). With background, and nothing in flight, io_destroy runs on
+  // its own thread and the rest follows on the loop when it is done;
+  // keep_alive holds the loop open meanwhile. Frees itself later.
+  void shutdown(bool background, bool keep_alive);
   void detach_sink() { sink_ = nullptr; }
 
  private:
@@ -103,6 +106,7 @@ class Queue {
   unsigned move_ready_to_cq();
   void post_wakeup();
   void update_busy();
+  void finish();
   void drain_eventfd();
   void post(uint32_t slot, int32_t res);  // any thread
 
@@ -127,6 +131,8 @@ class Queue {
   uv_poll_t* poll_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;
   bool closed_ = false;
+  bool background_ = false;             // io_destroy running on its own thread
+  std::atomic<bool> destroyed_{false};  // ...and done
   bool busy_ = false;
   unsigned inflight_ = 0;
   unsigned reap_batch_ = 1;  // most ring events taken per wake-up  // slots given to us and not yet delivered

@@ -2,10 +2,12 @@
 'use strict';
 const fs = require('fs');
 const { AioContext } = require('linux-aio');
-const { tmpFile, pattern, runNode } = require('./helpers');
+const { tmpFile, pattern, runNode, aioRings } = require('./helpers');
 
 test('close with requests in flight and queued: all of them settle first', async () => {
+  const rings = aioRings();
   const ctx = new AioContext({ depth: 2 });
+  expect(aioRings()).toBe(rings + 1);
   const { fd, file } = tmpFile();
   const writes = Array.from({ length: 50 }, (_, i) => ctx.write(fd, pattern(1000, i), i * 1000));
   const order = [];
@@ -16,6 +18,7 @@ test('close with requests in flight and queued: all of them settle first', async
   await expect(ctx.read(fd, Buffer.alloc(1), 0)).rejects.toMatchObject({ code: 'ERR_AIO_CLOSED' });
   await expect(ctx.fsync(fd)).rejects.toMatchObject({ code: 'ERR_AIO_CLOSED' });
   await closing;
+  expect(aioRings()).toBe(rings); // the kernel context is gone when close() resolves
   expect(order.filter((x) => x === 'write')).toHaveLength(50);
   expect(order[order.length - 1]).toBe('closed');
   const content = fs.readFileSync(file);
