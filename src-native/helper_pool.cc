@@ -15,6 +15,9 @@ namespace {
 // writes in flight. More only contend: cold buffered random reads on 2 vCPUs
 // ran at 35k IOPS with 64 threads against 142k-213k with 4 or 8, and the event
 // loop's p99 delay rose from 2.3 to 4.3 ms. LINUX_AIO_HELPERS overrides it.
+// The most jobs of one lane taken together.
+constexpr size_t kBatch = 64;
+
 unsigned max_threads() {
   static const unsigned n = [] {
     const char* env = std::getenv("LINUX_AIO_HELPERS");
@@ -71,26 +74,43 @@ HelperPool& HelperPool::get() {
   return *pool;
 }
 
-void HelperPool::enqueue(const HelperJob& job) {
+void HelperPool::enqueue(const HelperJob* jobs, size_t n) {
+  if (n == 0) return;
   PoolState& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  s.jobs.push_back(job);
+  s.jobs.insert(s.jobs.end(), jobs, jobs + n);
   if (s.waiting == 0 && s.threads < max_threads()) {
     s.threads++;
     std::thread([this] { worker(); }).detach();
   }
-  s.work.notify_one();
+  if (n == 1)
+    s.work.notify_one();
+  else
+    s.work.notify_all();
 }
 
-// Called with the lock held: takes the first job whose lane is free.
-bool HelperPool::next_job(HelperJob* out) {
+// Called with the lock held: takes the first job whose lane is free, and the
+// lane's queued jobs right behind it when they can run as one batch.
+bool HelperPool::next_job(std::vector<HelperJob>* out) {
   PoolState& s = state();
   for (auto it = s.jobs.begin(); it != s.jobs.end(); ++it) {
     if (it->lane >= 0 && lane_busy(s, it->owner, it->lane)) continue;
-    *out = *it;
-    s.jobs.erase(it);
-    if (out->lane >= 0) s.busy_lanes.emplace_back(out->owner, out->lane);
-    count_running(s, out->owner, +1);
+    const HelperJob first = *it;
+    out->push_back(first);
+    it = s.jobs.erase(it);
+    if (first.lane >= 0 && first.run_batch != nullptr) {
+      while (it != s.jobs.end() && out->size() < kBatch) {
+        if (it->owner == first.owner && it->lane == first.lane) {
+          if (it->run_batch != first.run_batch) break;  // keep the lane's order
+          out->push_back(*it);
+          it = s.jobs.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    if (first.lane >= 0) s.busy_lanes.emplace_back(first.owner, first.lane);
+    count_running(s, first.owner, +1);
     return true;
   }
   return false;
@@ -98,17 +118,23 @@ bool HelperPool::next_job(HelperJob* out) {
 
 void HelperPool::worker() {
   PoolState& s = state();
+  std::vector<HelperJob> batch;
+  batch.reserve(kBatch);
   std::unique_lock<std::mutex> lock(s.mu);
   for (;;) {
-    HelperJob job;
-    if (!next_job(&job)) {
+    batch.clear();
+    if (!next_job(&batch)) {
       s.waiting++;
       s.work.wait(lock);
       s.waiting--;
       continue;
     }
     lock.unlock();
-    job.run(job);
+    const HelperJob& job = batch[0];
+    if (batch.size() > 1)
+      job.run_batch(batch.data(), static_cast<unsigned>(batch.size()));
+    else
+      batch[0].run(batch[0]);
     lock.lock();
     if (job.lane >= 0) {
       auto key = std::make_pair(job.owner, job.lane);

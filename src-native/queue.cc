@@ -148,6 +148,7 @@ int Queue::init(napi_env env, bool allow_threadpool) {
   slots_.resize(depth_);
   for (Slot& s : slots_) std::memset(&s.cb, 0, sizeof s.cb);
   batch_.reserve(depth_);
+  staged_jobs_.reserve(depth_);
   batch_entry_.reserve(depth_);
   events_.resize(depth_);
   ready_.reserve(depth_);
@@ -264,6 +265,7 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     // and above all the RWF_NOWAIT refusals, while the fds are surely open.
     reap_kernel(depth_, submit_gen_);
   }
+  flush_jobs();
   update_busy();
   return true;
 }
@@ -319,8 +321,16 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&)) {
   // The job owns a dup: the caller may close its fd before a helper gets to it.
   int fd = fcntl(s.user_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  HelperPool::get().enqueue({run, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane});
+  auto batch = run == run_resubmit ? run_resubmit_batch : nullptr;
+  staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane});
   return 0;
+}
+
+// Hands the jobs staged this turn to the helpers under one lock.
+void Queue::flush_jobs() {
+  if (staged_jobs_.empty()) return;
+  HelperPool::get().enqueue(staged_jobs_.data(), staged_jobs_.size());
+  staged_jobs_.clear();
 }
 
 // ---- completion ----
@@ -486,6 +496,7 @@ void Queue::on_poll(uv_poll_t* handle, int, int) {
   // completes a submitted batch together idle between batches. Completions
   // that came inline from io_submit (the page cache) are delivered whole.
   bool more = q->collect(q->reap_batch_);
+  q->flush_jobs();  // requests the ring sent back to be re-issued blocking
   if (more) q->post_wakeup();  // the rest of the ring: the next turn
   if (!q->ready_.empty()) {
     unsigned n = q->move_ready_to_cq();
@@ -498,6 +509,7 @@ void Queue::on_poll(uv_poll_t* handle, int, int) {
 unsigned Queue::wait_sync() {
   for (;;) {
     collect(depth_);
+    flush_jobs();
     if (!ready_.empty() || inflight_ == 0) {
       unsigned n = move_ready_to_cq();
       update_busy();
@@ -525,6 +537,7 @@ long Queue::submit_blocking(struct iocb cb, int fd) {
   long r;
   for (int tries = 0;; tries++) {
     r = io_submit(ctx_, 1, &p);
+    bump(counters_[kSubmitCalls]);
     if (r == -EINTR) continue;
     if (r == -EAGAIN && tries < 10000) {  // ring momentarily full; never on the loop
       usleep(100);
@@ -557,6 +570,45 @@ void Queue::run_resubmit(HelperJob& job) {
   // more completions than submissions.
   if (first_accept) bump(q->counters_[kSubmitted]);
   q->after_blocking(job, q->submit_blocking(cb, job.fd), first_accept);
+}
+
+// A lane's queued resubmissions in one io_submit: for buffered writes the
+// kernel runs them inside the call, in array order, so the lane's order holds.
+void Queue::run_resubmit_batch(HelperJob* jobs, unsigned n) {
+  auto* q = static_cast<Queue*>(jobs[0].owner);
+  thread_local std::vector<struct iocb> cbs;
+  thread_local std::vector<struct iocb*> ptrs;
+  thread_local std::vector<char> counted;
+  cbs.resize(n);
+  ptrs.resize(n);
+  counted.resize(n);
+  for (unsigned i = 0; i < n; i++) {
+    const Slot& s = q->slots_[jobs[i].slot];
+    cbs[i] = s.cb;  // copied before io_submit, as in run_resubmit
+    cbs[i].aio_fildes = static_cast<uint32_t>(jobs[i].fd);
+    cbs[i].aio_rw_flags &= ~RWF_NOWAIT;
+    counted[i] = s.pending_accept;
+    if (counted[i]) bump(q->counters_[kSubmitted]);
+    ptrs[i] = &cbs[i];
+  }
+  unsigned off = 0;
+  for (int tries = 0; off < n;) {
+    long r = io_submit(q->ctx_, n - off, ptrs.data() + off);
+    bump(q->counters_[kSubmitCalls]);
+    if (r > 0) {
+      for (unsigned k = off; k < off + static_cast<unsigned>(r); k++) close(jobs[k].fd);
+      off += static_cast<unsigned>(r);
+      continue;
+    }
+    if (r == -EINTR) continue;
+    if ((r == -EAGAIN || r == 0) && ++tries < 10000) {
+      usleep(100);
+      continue;
+    }
+    // io_submit names only the first iocb it refused: that one fails, the rest go on.
+    q->after_blocking(jobs[off], r < 0 ? r : -EIO, counted[off]);
+    off++;
+  }
 }
 
 void Queue::run_cold_read(HelperJob& job) {
@@ -623,6 +675,8 @@ void Queue::run_execute(HelperJob& job) {
 void Queue::shutdown(bool background, bool keep_alive) {
   if (closed_) return;
   closed_ = true;
+  for (const HelperJob& job : staged_jobs_) close(job.fd);
+  staged_jobs_.clear();
   for (const HelperJob& job : HelperPool::get().quiesce(this)) close(job.fd);
   if (backend_ == Backend::Kernel && background && inflight_ == 0) {
     // io_destroy waits for an RCU grace period (about 30 ms here) even when

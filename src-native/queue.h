@@ -114,7 +114,9 @@ class Queue {
   static void on_closed(uv_handle_t* handle);
   static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void* arg);
   static void run_resubmit(HelperJob& job);
+  static void run_resubmit_batch(HelperJob* jobs, unsigned n);
   static void run_cold_read(HelperJob& job);
+  void flush_jobs();
   long submit_blocking(struct iocb cb, int fd);
   void after_blocking(HelperJob& job, long r, bool counted_here);
   void post_heat(int fd, bool hit);  // any thread
@@ -140,6 +142,7 @@ class Queue {
   NowaitCache refusers_;
   ReadHeat heat_;
   std::vector<Slot> slots_;
+  std::vector<HelperJob> staged_jobs_;  // for the helpers, handed over once per turn
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
   std::vector<struct io_event> events_;
