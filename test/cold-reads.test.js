@@ -42,12 +42,13 @@ test('cold reads move to the helpers after a few misses, and come back once the 
   expect(cold.bad).toBe(0);
   // Without the switch nearly every read would bounce off RWF_NOWAIT (~2,900).
   expect(cold.fallbacks).toBeLessThan(300);
-  expect(cold.submitCalls).toBeLessThan(100);
 
   fs.readFileSync(file); // now it is all cached
   const warm = await randomReads(ctx, fd, src, 3000);
   expect(warm.bad).toBe(0);
   // Hits seen by the helpers bring the fd back: batches go to io_submit again.
+  // (Had it stayed cold, the helpers would serve every hit with preadv2 and
+  // make no io_submit call at all.)
   expect(warm.submitCalls).toBeGreaterThan(30);
   const s = ctx.stats();
   expect(s.completed).toBe(s.submitted);
