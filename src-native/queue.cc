@@ -98,19 +98,31 @@ bool nowait_partial(const Slot& s, long long res) {
   return static_cast<long long>(s.cb.aio_offset) + res < static_cast<long long>(st.st_size);
 }
 
-// O_APPEND writes must land in issue order, so they go to a serial lane. The
-// flags of the last fd are remembered for the length of one submit() call.
-struct AppendCheck {
+// What submit() must know about an fd, asked once per fd per call: fds cannot
+// change while JavaScript waits for the call, and a batch usually names one fd.
+// O_APPEND writes must land in issue order (a serial lane); files known to
+// refuse RWF_NOWAIT would only bounce. The last fd's answers are remembered.
+struct FdFacts {
   int fd = -1;
-  bool append = false;
-  bool operator()(int32_t user_fd, int32_t rwflags) {
-    if (rwflags & RWF_APPEND) return true;
-    if (user_fd != fd) {
-      int fl = fcntl(user_fd, F_GETFL);
-      fd = user_fd;
+  int append = -1;             // -1: not asked yet
+  int refused[2] = {-1, -1};   // [read, write]
+
+  void on(int user_fd) {
+    if (user_fd == fd) return;
+    fd = user_fd;
+    append = refused[0] = refused[1] = -1;
+  }
+  bool appends() {
+    if (append < 0) {
+      int fl = fcntl(fd, F_GETFL);
       append = fl >= 0 && (fl & O_APPEND) != 0;
     }
-    return append;
+    return append == 1;
+  }
+  bool refuses_nowait(NowaitCache& cache, bool write) {
+    int& r = refused[write ? 1 : 0];
+    if (r < 0) r = cache.refused(fd, write);
+    return r == 1;
   }
 };
 
@@ -198,7 +210,7 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
   batch_.clear();
   batch_entry_.clear();
   if (++submit_gen_ == 0) submit_gen_ = 1;  // 0 never matches (see on_poll)
-  AppendCheck append;
+  FdFacts facts;
   for (unsigned i = 0; i < n; i++) {
     int32_t* e = sq + i * kSqStride;
     Slot& s = slots_[static_cast<uint32_t>(e[kSqSlot])];
@@ -236,7 +248,9 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     }
     const bool write = is_write(s.op);
     const bool may_wait = is_data(s.op) && nowait_ && !(e[kSqFlags] & kFlagUserNowait);
-    if ((write && append(s.user_fd, e[kSqRwFlags])) || (may_wait && refusers_.refused(s.user_fd, write))) {
+    facts.on(s.user_fd);
+    if ((write && ((e[kSqRwFlags] & RWF_APPEND) || facts.appends())) ||
+        (may_wait && facts.refuses_nowait(refusers_, write))) {
       // Straight to a helper: appends keep their order in the fd's lane, and
       // files known to refuse RWF_NOWAIT would only bounce.
       s.pending_accept = true;
