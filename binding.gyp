@@ -14,10 +14,13 @@
         "src-native/memory.cc",
         "src-native/native_queue.cc",
         "src-native/nowait_cache.cc",
+        "src-native/owned_memory.cc",
+        "src-native/protocol.cc",
         "src-native/queue.cc",
         "src-native/read_heat.cc",
         "src-native/ring.cc",
-        "src-native/signals.cc"
+        "src-native/signals.cc",
+        "src-native/slot_memory.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",

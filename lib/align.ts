@@ -8,9 +8,11 @@ const MAX_ALIGNMENT = 1 << 30;
 
 /**
  * A zero-filled Buffer of `size` bytes whose memory starts at a multiple of
- * `alignment` (a power of two, default 4096), as O_DIRECT wants. It is a view
- * into an ordinary, slightly larger ArrayBuffer: no external memory, so it
- * works where V8's memory sandbox forbids external buffers.
+ * `alignment` (a power of two, default 4096), as O_DIRECT wants. Its memory
+ * belongs to the package: requests use it without a copy, and it stays valid
+ * until every request using it is done, even if the ArrayBuffer is
+ * transferred or collected meanwhile. (Where external buffers are not allowed,
+ * it is an ordinary ArrayBuffer, and requests copy through scratch memory.)
  */
 export function allocAligned(size: number, alignment = 4096): Buffer {
   if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
@@ -20,6 +22,8 @@ export function allocAligned(size: number, alignment = 4096): Buffer {
   }
   const limit = bufferConstants.MAX_LENGTH - alignment;
   if (!Number.isSafeInteger(size) || size < 0 || size > limit) throw outOfRange('size', `an integer >= 0 && <= ${limit}`, size);
+  const owned = binding.allocBlock(size, alignment);
+  if (owned !== null) return Buffer.from(owned, 0, size);
   const backing = new ArrayBuffer(size + alignment - 1);
   return Buffer.from(backing, binding.alignOffset(backing, alignment), size);
 }

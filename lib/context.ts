@@ -5,19 +5,9 @@ import * as fs from 'fs';
 import { inspect } from 'util';
 import { AbortError, closedError, CodedError, systemError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
-import { FLAG_USER_NOWAIT, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
-import {
-  checkBoolean,
-  checkInteger,
-  checkObject,
-  checkSignal,
-  checkView,
-  checkViews,
-  Fd,
-  fdOf,
-  Split,
-  splitPosition,
-} from './validate';
+import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
+import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
+import { fixView, fixViews } from './views';
 
 /** Per-request `RWF_*` flags. */
 export interface OpFlags {
@@ -64,7 +54,6 @@ export interface AioStats extends AioCounters {
 }
 
 const OP_NAMES = ['read', 'write', 'readv', 'writev', 'fsync', 'fdatasync'];
-const MAX_DEPTH = 65536;
 
 class PromiseRequest extends Request {
   resolve!: (value: number | undefined) => void;
@@ -87,16 +76,21 @@ class PromiseRequest extends Request {
   done(res: number, atSubmit: boolean): void {
     if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
     if (this.aborted) this.reject(new AbortError(undefined, { cause: this.signal!.reason }));
-    else if (res >= 0) this.resolve(this.op >= Op.Fsync ? undefined : res);
+    else if (res >= 0) this.resolve(isData(this.op) ? res : undefined);
     else this.reject(requestError(this, -res, atSubmit));
   }
 }
 
 function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
-  const where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
+  let where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
+  // The package hands the kernel only memory it keeps valid: EFAULT means the
+  // caller's buffer went away (detached, shrunk) before the bytes could land.
+  if (errno === EFAULT) where += '; the buffer was detached or shrunk while the request was pending';
   const extra = req.position === undefined ? { fd: req.fd } : { fd: req.fd, position: req.position };
   return systemError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], where, extra);
 }
+
+const EFAULT = 14;
 
 function readSysctl(name: string): string {
   try {
@@ -146,7 +140,7 @@ export class AioContext {
 
   constructor(options?: AioContextOptions) {
     const opts = checkObject(options, 'options');
-    const depth = opts?.depth === undefined ? 128 : checkInteger(opts.depth, 'options.depth', 1, MAX_DEPTH);
+    const depth = opts?.depth === undefined ? limits.defaultDepth : checkInteger(opts.depth, 'options.depth', 1, limits.maxDepth);
     const fallback = opts?.fallback ?? 'none';
     if (fallback !== 'none' && fallback !== 'threadpool') {
       throw Object.assign(new TypeError(`The property 'options.fallback' must be 'none' or 'threadpool'. Received ${inspect(fallback)}`), {
@@ -255,15 +249,16 @@ export class AioContext {
   #prepare(op: Op, fd: unknown, buf: unknown, position: unknown, options: unknown): PromiseRequest {
     const syscall = OP_NAMES[op];
     const fdNum = fdOf(fd, syscall);
-    const data = op === Op.Read || op === Op.Write ? checkView(buf, 'buffer') : op < Op.Fsync ? checkViews(buf, 'buffers') : null;
+    // What the request touches is fixed here: no user code decides it later.
+    const data = op === Op.Read || op === Op.Write ? fixView(buf, 'buffer') : isData(op) ? fixViews(buf, 'buffers') : null;
     const pos: Split = { lo: 0, hi: 0 };
-    if (op < Op.Fsync) splitPosition(position, pos);
+    if (isData(op)) splitPosition(position, pos);
     const opts = checkObject(options, 'options');
     const signal = checkSignal(opts?.signal, 'options.signal');
     const f = checkObject(opts?.flags, 'options.flags');
     let rwflags = 0;
     let flags = 0;
-    if (f !== undefined && op < Op.Fsync) {
+    if (f !== undefined && isData(op)) {
       if (checkBoolean(f.dsync, 'options.flags.dsync')) rwflags |= RWF_DSYNC;
       if (checkBoolean(f.sync, 'options.flags.sync')) rwflags |= RWF_SYNC;
       if (checkBoolean(f.append, 'options.flags.append')) rwflags |= RWF_APPEND;
@@ -273,7 +268,7 @@ export class AioContext {
       }
     }
     if (this.#closed) throw closedError();
-    return new PromiseRequest(op, fdNum, data, pos, rwflags, flags, op < Op.Fsync ? (position as number | bigint) : undefined, signal);
+    return new PromiseRequest(op, fdNum, data, pos, rwflags, flags, isData(op) ? (position as number | bigint) : undefined, signal);
   }
 
   #abort(req: PromiseRequest): void {

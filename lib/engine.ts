@@ -1,7 +1,8 @@
 // The request engine under AioContext and the POSIX layer: request slots, the
 // user-space FIFO beyond the depth, one native submit per event-loop turn, and
 // one JavaScript call per batch of completions.
-import { binding, COUNTER_NAMES, NativeQueue, Op, SQ_STATUS, SQ_STRIDE, STATUS_REQUEUE } from './native';
+import { binding, COUNTER_NAMES, CQ_STRIDE, NativeQueue, Op, SQ, STATUS } from './native';
+import { totalBytes } from './views';
 
 /** @internal */
 export const enum State {
@@ -37,17 +38,56 @@ export abstract class Request {
   state: State = State.Queued;
   /** Bytes (>= 0) or -errno, once known. */
   result = 0;
+  /** In flight into package scratch: copied into the views at completion. */
+  copyOut = false;
+  /** The file the fd named at the call (see Engine.bindFile); 0 and 0: not yet bound. */
+  fileLo = 0;
+  fileHi = 0;
+  /** Bytes the views covered at the call: the request never touches more. */
+  readonly bytes: number;
   constructor(
     readonly op: Op,
     readonly fd: number,
-    readonly buf: ArrayBufferView | ArrayBufferView[] | null,
-    readonly lo: number,
-    readonly hi: number,
-    readonly rwflags: number,
-    readonly flags: number,
-  ) {}
+    /** Fixed views (see views.ts): one, an array for readv/writev, or null. */
+    readonly views: ArrayBufferView | ArrayBufferView[] | null,
+    readonly posLo: number,
+    readonly posHi: number,
+    /** RWF_* flags for the kernel. */
+    readonly rwFlags: number,
+    /** Flags for the native side (FLAG_USER_NOWAIT). */
+    readonly nativeFlags: number,
+  ) {
+    this.bytes = totalBytes(views);
+  }
   /** res: bytes (>= 0) or -errno; atSubmit: io_submit refused it. */
   abstract done(res: number, atSubmit: boolean): void;
+}
+
+const TWO_32 = 4294967296;
+
+// One submission entry, laid out as src-native/protocol.h says.
+function writeEntry(sq: Int32Array, o: number, req: Request): void {
+  sq[o + SQ.slot] = req.slot;
+  sq[o + SQ.op] = req.op;
+  sq[o + SQ.fd] = req.fd;
+  sq[o + SQ.posLo] = req.posLo;
+  sq[o + SQ.posHi] = req.posHi;
+  sq[o + SQ.rwFlags] = req.rwFlags;
+  sq[o + SQ.flags] = req.nativeFlags;
+  sq[o + SQ.status] = 0;
+  sq[o + SQ.lenLo] = req.bytes >>> 0;
+  sq[o + SQ.lenHi] = (req.bytes / TWO_32) >>> 0;
+  sq[o + SQ.fileLo] = req.fileLo;
+  sq[o + SQ.fileHi] = req.fileHi;
+}
+
+// Settling runs user code (a POSIX notification, a promise's sync reaction
+// is not, but a subclass may): whatever it throws is reported as uncaught and
+// stops no other request of the batch.
+function reportUncaught(err: unknown): void {
+  process.nextTick(() => {
+    throw err;
+  });
 }
 
 /** @internal */
@@ -56,7 +96,7 @@ export class Engine {
   readonly #native: NativeQueue;
   readonly #sq: Int32Array;
   readonly #cq: Int32Array;
-  readonly #sqBufs: unknown[] = [];
+  readonly #sqViews: unknown[] = [];
   readonly #free: number[] = [];
   readonly #bySlot: (Request | undefined)[];
   #queue: Request[] = [];
@@ -67,6 +107,9 @@ export class Engine {
   #idle: (() => void)[] = [];
   #destroyed = false;
   readonly #counters = new Float64Array(COUNTER_NAMES.length);
+  // Requests at #queue[#unbound] and after are not bound to a file yet.
+  #unbound = 0;
+  readonly #fileOut = new Int32Array(2);
   readonly #backend: 'kernel' | 'threadpool';
   // Kept here so that the native side's weak reference stays valid while idle.
   readonly #onComplete = (n: number): void => this.#complete(n);
@@ -75,10 +118,16 @@ export class Engine {
     this.flushNow();
   };
 
+  #scheduleFlush(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flush);
+  }
+
   constructor(depth: number, allowThreadpool: boolean) {
     this.depth = depth;
-    this.#sq = new Int32Array(depth * SQ_STRIDE);
-    this.#cq = new Int32Array(depth * 2);
+    this.#sq = new Int32Array(depth * SQ.stride);
+    this.#cq = new Int32Array(depth * CQ_STRIDE);
     this.#bySlot = new Array<Request | undefined>(depth).fill(undefined);
     for (let s = depth - 1; s >= 0; s--) this.#free.push(s);
     this.#native = new binding.NativeQueue(depth, this.#sq, this.#cq, this.#onComplete, allowThreadpool);
@@ -96,13 +145,22 @@ export class Engine {
     return this.#live;
   }
 
+  /**
+   * Records the file req.fd names now: the request will act on that file or
+   * fail EBADF, even if the fd number is closed and reused before it reaches
+   * the kernel. (One fstat; the native side binds requests that reach it
+   * unbound to the file their fd names then.)
+   */
+  bindFile(req: Request): void {
+    binding.fileId(req.fd, this.#fileOut);
+    req.fileLo = this.#fileOut[0];
+    req.fileHi = this.#fileOut[1];
+  }
+
   enqueue(req: Request): void {
     this.#queue.push(req);
     this.#live++;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flush);
-    }
+    this.#scheduleFlush();
   }
 
   /** Takes a request out of the user-space queue; false once it is in flight. */
@@ -116,7 +174,7 @@ export class Engine {
   /** Hands every queued request that has a free slot to the kernel, now. */
   flushNow(): void {
     const sq = this.#sq;
-    const bufs = this.#sqBufs;
+    const views = this.#sqViews;
     const queue = this.#queue;
     let n = 0;
     while (this.#head < queue.length && this.#free.length > 0) {
@@ -126,35 +184,44 @@ export class Engine {
       req.slot = slot;
       req.state = State.Kernel;
       this.#bySlot[slot] = req;
-      const o = n * SQ_STRIDE;
-      sq[o] = slot;
-      sq[o + 1] = req.op;
-      sq[o + 2] = req.fd;
-      sq[o + 3] = req.lo;
-      sq[o + 4] = req.hi;
-      sq[o + 5] = req.rwflags;
-      sq[o + 6] = req.flags;
-      bufs[n++] = req.buf;
+      writeEntry(sq, n * SQ.stride, req);
+      views[n++] = req.views;
     }
     if (this.#head === queue.length) {
       queue.length = 0;
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
+      this.#unbound = 0;
+    } else {
+      this.#bindWaiting();
+      if (this.#head > 1024 && this.#head * 2 > queue.length) {
+        this.#queue = queue.slice(this.#head);
+        this.#unbound -= this.#head;
+        this.#head = 0;
+      }
     }
     if (n === 0) return;
-    this.#native.submit(n, bufs);
-    bufs.fill(undefined, 0, n);
+    try {
+      this.#native.submit(n, views);
+    } catch (err) {
+      // Only a broken invariant gets here; the batch fails rather than hangs.
+      for (let i = 0; i < n; i++) sq[i * SQ.stride + SQ.status] = -5; // EIO
+      reportUncaught(err);
+    }
+    views.fill(undefined, 0, n);
     // Everything is read out of the shared table before any request settles:
     // settling runs user code (a POSIX notification) that may submit again.
     let requeue: Request[] | null = null;
     let failed: Request[] | null = null;
     for (let i = 0; i < n; i++) {
-      const status = sq[i * SQ_STRIDE + SQ_STATUS];
-      if (status === 0) continue;
-      const req = this.#release(sq[i * SQ_STRIDE]);
-      if (status === STATUS_REQUEUE) {
+      const o = i * SQ.stride;
+      const status = sq[o + SQ.status];
+      if (status === STATUS.inFlight) continue;
+      if (status === STATUS.copyOut) {
+        this.#bySlot[sq[o + SQ.slot]]!.copyOut = true;
+        continue;
+      }
+      const req = this.#release(sq[o + SQ.slot]);
+      if (status === STATUS.requeue) {
         req.state = State.Queued;
         (requeue ??= []).push(req);
       } else {
@@ -169,10 +236,7 @@ export class Engine {
       // completion to follow, and only completions schedule the next flush:
       // when every slot's request was refused (always so at depth 1), what is
       // still queued would wait forever. Submit it on the next turn.
-      if (this.#head < this.#queue.length && !this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(this.#flush);
-      }
+      if (this.#head < this.#queue.length) this.#scheduleFlush();
       this.#settle(failed, true);
     }
   }
@@ -217,22 +281,30 @@ export class Engine {
     // As in flushNow: read the whole batch out of cq before settling any of it.
     const batch = new Array<Request>(n);
     for (let i = 0; i < n; i++) {
-      const req = this.#release(cq[2 * i]);
+      const slot = cq[i * CQ_STRIDE];
+      let res = cq[i * CQ_STRIDE + 1];
+      const req = this.#release(slot);
+      if (req.copyOut) {
+        // Before the slot can be reused: its scratch holds the bytes read.
+        req.copyOut = false;
+        if (res > 0) res = this.#native.copyOut(slot, res, req.views!);
+      }
       req.state = State.Done;
-      req.result = cq[2 * i + 1];
+      req.result = res;
       batch[i] = req;
     }
-    if (this.#head < this.#queue.length && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flush);
-    }
+    if (this.#head < this.#queue.length) this.#scheduleFlush();
     this.#settle(batch, false);
   }
 
   #settle(reqs: Request[], atSubmit: boolean): void {
     for (const req of reqs) {
       this.#settled();
-      req.done(req.result, atSubmit);
+      try {
+        req.done(req.result, atSubmit);
+      } catch (err) {
+        reportUncaught(err);
+      }
     }
   }
 
@@ -256,10 +328,32 @@ export class Engine {
     for (const fn of waiters) fn();
   };
 
+  // Requests that found no free slot wait for a later turn, when their fd
+  // number may name another file: bind them to the file it names now, in the
+  // turn of their call (one fstat per fd per flush). Those that go to the
+  // kernel at once are bound there, at no cost here.
+  #bindWaiting(): void {
+    const queue = this.#queue;
+    let lastFd = -1;
+    for (let i = Math.max(this.#unbound, this.#head); i < queue.length; i++) {
+      const req = queue[i];
+      if (req.fileLo !== 0 || req.fileHi !== 0) continue;
+      if (req.fd !== lastFd) {
+        binding.fileId(req.fd, this.#fileOut);
+        lastFd = req.fd;
+      }
+      req.fileLo = this.#fileOut[0];
+      req.fileHi = this.#fileOut[1];
+    }
+    this.#unbound = queue.length;
+  }
+
   // A full ring sent these back: they go first, in order. With nothing in
   // flight no completion will come to retry them, so a short timer does.
   #requeue(reqs: Request[]): void {
+    for (const req of reqs) if (req.fileLo === 0 && req.fileHi === 0) this.bindFile(req);
     this.#queue.splice(this.#head, 0, ...reqs);
+    this.#unbound += reqs.length; // indices behind the head moved
     if (this.#free.length === this.depth && this.#retry === null) {
       this.#retry = setTimeout(() => {
         this.#retry = null;

@@ -1,17 +1,47 @@
 // Loads the compiled addon: a prebuild for this platform first, then a local
 // build (node-gyp-build). LINUX_AIO_BINDING points at another build, e.g. the
-// sanitizer build of `npm run test:asan`.
+// sanitizer build of `npm run test:asan`. Everything the JS and C++ sides
+// share (table layout, statuses, counters, limits) is read from the addon's
+// `protocol` object, defined once in src-native/protocol.h.
 import * as path from 'path';
 
 /** @internal */
 export interface NativeQueue {
-  submit(n: number, buffers: unknown[]): void;
+  /** Submits the first n entries of sq; views[i] is entry i's view(s). */
+  submit(n: number, views: unknown[]): void;
+  /** After a read whose status was copyOut: copies its res bytes into views. res, or -EFAULT. */
+  copyOut(slot: number, res: number, views: ArrayBufferView | ArrayBufferView[]): number;
   waitSync(): number;
   counters(out: Float64Array): void;
   /** True when gone already; else done() follows once io_destroy has finished. */
   destroy(done?: () => void): boolean;
   readonly backend: 'kernel' | 'threadpool' | null;
-  readonly nowait: boolean;
+}
+
+/** @internal */
+export interface Protocol {
+  sq: {
+    slot: number;
+    op: number;
+    fd: number;
+    posLo: number;
+    posHi: number;
+    rwFlags: number;
+    flags: number;
+    status: number;
+    lenLo: number;
+    lenHi: number;
+    fileLo: number;
+    fileHi: number;
+    stride: number;
+  };
+  cqStride: number;
+  ops: { read: number; write: number; readv: number; writev: number; fsync: number; fdsync: number };
+  status: { inFlight: number; requeue: number; copyOut: number };
+  flagUserNowait: number;
+  counters: string[];
+  maxDepth: number;
+  maxIov: number;
 }
 
 /** @internal */
@@ -23,8 +53,11 @@ export interface Binding {
     onComplete: (n: number) => void,
     allowThreadpool: boolean,
   ) => NativeQueue;
+  protocol: Protocol;
   faultsEnabled: boolean;
   alignOffset(buffer: ArrayBuffer, alignment: number): number;
+  allocBlock(size: number, alignment: number): ArrayBuffer | null;
+  fileId(fd: number, out: Int32Array): void;
   dioAlign(fd: number): [number, number];
   sigqueue(signo: number, value: number): void;
   fadvise(fd: number, offset: number, length: number, advice: number): void;
@@ -40,7 +73,8 @@ function load(): Binding {
 /** @internal */
 export const binding: Binding = load();
 
-// Must match src-native/protocol.h.
+const protocol = binding.protocol;
+
 /** @internal */
 export const enum Op {
   Read = 0,
@@ -50,24 +84,49 @@ export const enum Op {
   Fsync = 4,
   Fdsync = 5,
 }
+// Op is a const enum (inlined, for speed); the addon's numbering must agree.
+{
+  const o = protocol.ops;
+  if (o.read !== Op.Read || o.write !== Op.Write || o.readv !== Op.Readv || o.writev !== Op.Writev || o.fsync !== Op.Fsync || o.fdsync !== Op.Fdsync) {
+    throw new Error('linux-aio: the addon was built from other sources than this JavaScript (op numbering differs); rebuild it');
+  }
+}
+
+/** A data request (read, write, readv, writev), not a sync. @internal */
+export function isData(op: Op): boolean {
+  return op < Op.Fsync;
+}
 /** @internal */
-export const SQ_STRIDE = 8;
+export function isWrite(op: Op): boolean {
+  return op === Op.Write || op === Op.Writev;
+}
 /** @internal */
-export const SQ_STATUS = 7;
+export function isVector(op: Op): boolean {
+  return op === Op.Readv || op === Op.Writev;
+}
+
+/** Field indices of a submission entry, and its stride. @internal */
+export const SQ = protocol.sq;
 /** @internal */
-export const FLAG_USER_NOWAIT = 1;
+export const CQ_STRIDE = protocol.cqStride;
 /** @internal */
-export const STATUS_REQUEUE = 1;
+export const STATUS = protocol.status;
 /** @internal */
-export const COUNTER_NAMES = [
-  'submitted',
-  'completed',
-  'submitCalls',
-  'userReaps',
-  'geteventsCalls',
-  'requeued',
-  'fallbacks',
-] as const;
+export const FLAG_USER_NOWAIT = protocol.flagUserNowait;
+/** @internal */
+export const COUNTER_NAMES = protocol.counters as readonly CounterName[];
+/** @internal */
+export type CounterName = 'submitted' | 'completed' | 'submitCalls' | 'userReaps' | 'geteventsCalls' | 'requeued' | 'fallbacks';
+
+/** Limits of the native side. @internal */
+export const limits = {
+  /** Most requests a context hands the kernel at once. */
+  maxDepth: protocol.maxDepth,
+  /** Most buffers in one readv/writev (UIO_MAXIOV). */
+  maxIov: protocol.maxIov,
+  /** Depth of a context when none is given. */
+  defaultDepth: 128,
+} as const;
 
 // <linux/fs.h>
 /** @internal */

@@ -6,8 +6,6 @@ import { invalidArgType, outOfRange, systemError } from './errors';
 /** A file descriptor, or a `fs.promises` `FileHandle`. */
 export type Fd = number | FileHandle;
 
-/** @internal */
-export const MAX_IOV = 1024;
 const INT32_MAX = 0x7fffffff;
 const TWO_32 = 4294967296;
 const POS_LIMIT = 1n << 63n;
@@ -51,20 +49,6 @@ export function splitPosition(pos: unknown, out: Split, name = 'position'): void
     return;
   }
   throw invalidArgType(name, 'of type number or bigint', pos);
-}
-
-/** @internal */
-export function checkView(buf: unknown, name: string): ArrayBufferView {
-  if (!ArrayBuffer.isView(buf)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', buf);
-  return buf;
-}
-
-/** @internal */
-export function checkViews(bufs: unknown, name: string): ArrayBufferView[] {
-  if (!Array.isArray(bufs)) throw invalidArgType(name, 'an instance of Array', bufs);
-  if (bufs.length > MAX_IOV) throw outOfRange(`${name}.length`, `<= ${MAX_IOV}`, bufs.length);
-  for (let i = 0; i < bufs.length; i++) checkView(bufs[i], `${name}[${i}]`);
-  return bufs as ArrayBufferView[];
 }
 
 /** @internal */

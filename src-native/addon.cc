@@ -16,7 +16,10 @@ class Addon : public Napi::Addon<Addon> {
     DefineAddon(exports, {
         InstanceValue("NativeQueue", NativeQueue::define(env)),
         InstanceValue("faultsEnabled", Napi::Boolean::New(env, faults_enabled())),
+        InstanceValue("protocol", protocol(env)),
         InstanceMethod<&Addon::alignOffset>("alignOffset"),
+        InstanceMethod<&Addon::allocBlock>("allocBlock"),
+        InstanceMethod<&Addon::fileId>("fileId"),
         InstanceMethod<&Addon::dioAlign>("dioAlign"),
         InstanceMethod<&Addon::sigqueue>("sigqueue"),
         InstanceMethod<&Addon::fadvise>("fadvise"),
@@ -25,6 +28,8 @@ class Addon : public Napi::Addon<Addon> {
 
  private:
   Napi::Value alignOffset(const Napi::CallbackInfo& info) { return align_offset(info); }
+  Napi::Value allocBlock(const Napi::CallbackInfo& info) { return alloc_block(info); }
+  Napi::Value fileId(const Napi::CallbackInfo& info) { return file_id(info); }
   Napi::Value dioAlign(const Napi::CallbackInfo& info) { return dio_align(info); }
   Napi::Value sigqueue(const Napi::CallbackInfo& info) { return queue_signal(info); }
   Napi::Value fadvise(const Napi::CallbackInfo& info) { return laio::fadvise(info); }

@@ -13,7 +13,9 @@
 #include <cstdio>
 
 #include "errors.h"
+#include "file_id.h"
 #include "functions.h"
+#include "owned_memory.h"
 
 namespace laio {
 namespace {
@@ -50,6 +52,51 @@ Napi::Value align_offset(const Napi::CallbackInfo& info) {
   auto address = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
   uint32_t skip = alignment == 0 ? 0 : static_cast<uint32_t>((alignment - address % alignment) % alignment);
   return Napi::Number::New(env, skip);
+}
+
+// allocBlock(size, alignment): a zeroed ArrayBuffer over package-owned memory
+// (owned_memory.h), which requests use without copying and which stays valid
+// while any request uses it. null where external ArrayBuffers are not allowed.
+Napi::Value alloc_block(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "allocBlock(size, alignment)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double size = info[0].As<Napi::Number>().DoubleValue();
+  const uint32_t alignment = info[1].As<Napi::Number>().Uint32Value();
+  Block* b = block_new(static_cast<size_t>(size), alignment, true);
+  if (b == nullptr) {
+    errno_error(env, -ENOMEM, "posix_memalign").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(
+      env, b->base, b->size, [](napi_env, void*, void* hint) { block_unref(static_cast<Block*>(hint)); }, b, &ab);
+  if (st != napi_ok) {
+    block_unref(b);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return env.Null();
+  }
+  return Napi::Value(env, ab);
+}
+
+// fileId(fd, out): the identity of the file fd names (file_id.h), written to
+// out[0] (low) and out[1] (high).
+Napi::Value file_id(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t id = info[0].IsNumber() ? fd_file_id(info[0].As<Napi::Number>().Int32Value()) : kNoFile;
+  if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
+      info[1].As<Napi::Int32Array>().ElementLength() >= 2) {
+    int32_t* out = info[1].As<Napi::Int32Array>().Data();
+    out[0] = static_cast<int32_t>(static_cast<uint32_t>(id));
+    out[1] = static_cast<int32_t>(static_cast<uint32_t>(id >> 32));
+  }
+  return env.Undefined();
 }
 
 // dioAlign(fd): [memory, offset] alignment for O_DIRECT on this file.

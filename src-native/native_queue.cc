@@ -5,11 +5,8 @@
 namespace laio {
 namespace {
 
-constexpr unsigned kMaxDepth = 65536;
-constexpr uint32_t kMaxIov = 1024;  // UIO_MAXIOV
-
-// A view's memory and length as the engine reports them right now: the
-// request is sized from this, never from anything the caller said.
+// A view's memory and length as V8 holds them right now (internal fields,
+// never a getter): empty once its ArrayBuffer is detached or shrunk below it.
 bool view_memory(napi_env env, napi_value v, void** data, size_t* len) {
   bool is = false;
   if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
@@ -49,11 +46,11 @@ Napi::Function NativeQueue::define(Napi::Env env) {
   return DefineClass(env, "NativeQueue",
                      {
                          InstanceMethod<&NativeQueue::submit>("submit"),
+                         InstanceMethod<&NativeQueue::copy_out>("copyOut"),
                          InstanceMethod<&NativeQueue::wait_sync>("waitSync"),
                          InstanceMethod<&NativeQueue::counters>("counters"),
                          InstanceMethod<&NativeQueue::destroy>("destroy"),
                          InstanceAccessor<&NativeQueue::backend>("backend"),
-                         InstanceAccessor<&NativeQueue::nowait>("nowait"),
                      });
 }
 
@@ -91,6 +88,34 @@ NativeQueue::~NativeQueue() {
   delete async_;
 }
 
+// Appends the memory of one entry's views (a view, or an array of views for
+// readv/writev) to out.parts; false when they are not views.
+static bool resolve_views(napi_env env, napi_value v, int32_t op, EntryViews* out) {
+  struct iovec part;
+  size_t len = 0;
+  if (op == kRead || op == kWrite) {
+    if (!view_memory(env, v, &part.iov_base, &len)) return false;
+    part.iov_len = len;
+    out->parts.push_back(part);
+    return true;
+  }
+  if (op != kReadv && op != kWritev) return true;
+  // The engine's own array, made at the call: no getters run here.
+  bool is_array = false;
+  uint32_t count = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, v, &count) != napi_ok || count > kMaxIov)
+    return false;
+  for (uint32_t k = 0; k < count; k++) {
+    napi_value item;
+    if (napi_get_element(env, v, k, &item) != napi_ok || !view_memory(env, item, &part.iov_base, &len))
+      return false;
+    part.iov_len = len;
+    out->parts.push_back(part);
+  }
+  return true;
+}
+
 Napi::Value NativeQueue::submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t n = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
@@ -100,48 +125,41 @@ Napi::Value NativeQueue::submit(const Napi::CallbackInfo& info) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  bufs_ = info[1];
-  bool ok = queue_->submit(sq_, n, *this);
-  bufs_ = nullptr;
-  if (!ok) Napi::Error::New(env, "NativeQueue.submit: slot not free").ThrowAsJavaScriptException();
+  // Every view is resolved to (address, length) before the core runs.
+  views_.parts.clear();
+  views_.first.resize(n + 1);
+  views_.error.assign(n, 0);
+  napi_value bufs = info[1];
+  for (uint32_t i = 0; i < n; i++) {
+    views_.first[i] = static_cast<uint32_t>(views_.parts.size());
+    napi_value v;
+    if (napi_get_element(env, bufs, i, &v) != napi_ok ||
+        !resolve_views(env, v, sq_[i * kSqStride + kSqOp], &views_)) {
+      views_.parts.resize(views_.first[i]);
+      views_.error[i] = -EINVAL;
+    }
+  }
+  views_.first[n] = static_cast<uint32_t>(views_.parts.size());
+  if (!queue_->submit(sq_, n, views_))
+    Napi::Error::New(env, "NativeQueue.submit: slot not free").ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
-int NativeQueue::fill(unsigned i, Slot& slot) {
-  napi_env env = Env();
-  napi_value v;
-  if (napi_get_element(env, bufs_, i, &v) != napi_ok) return -EINVAL;
-  void* data = nullptr;
-  size_t len = 0;
-  switch (slot.op) {
-    case kRead:
-    case kWrite:
-      if (!view_memory(env, v, &data, &len)) return -EINVAL;
-      slot.cb.aio_buf = reinterpret_cast<uintptr_t>(data);
-      slot.cb.aio_nbytes = len;
-      return 0;
-    case kReadv:
-    case kWritev: {
-      bool is_array = false;
-      uint32_t count = 0;
-      if (napi_is_array(env, v, &is_array) != napi_ok || !is_array ||
-          napi_get_array_length(env, v, &count) != napi_ok || count > kMaxIov)
-        return -EINVAL;
-      slot.iov.resize(count);
-      for (uint32_t k = 0; k < count; k++) {
-        napi_value part;
-        if (napi_get_element(env, v, k, &part) != napi_ok || !view_memory(env, part, &data, &len))
-          return -EINVAL;
-        slot.iov[k] = {data, len};
-      }
-      slot.cb.aio_buf = reinterpret_cast<uintptr_t>(slot.iov.data());
-      slot.cb.aio_nbytes = count;
-      return 0;
-    }
-    case kFsync:
-    case kFdsync: return 0;
-    default: return -EINVAL;
-  }
+// copyOut(slot, res, views): after a kStatusCopyOut read completed with res
+// bytes, copies them into its views as they are now. Returns res, or -EFAULT
+// when the views were detached or shrunk meanwhile (nothing is copied).
+Napi::Value NativeQueue::copy_out(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (queue_ == nullptr || !info[0].IsNumber() || !info[1].IsNumber())
+    return Napi::Number::New(env, -EINVAL);
+  uint32_t slot = info[0].As<Napi::Number>().Uint32Value();
+  int32_t res = info[1].As<Napi::Number>().Int32Value();
+  views_.parts.clear();
+  // Only a read's views get here: one view, or an array of them.
+  int32_t op = info[2].IsArray() ? kReadv : kRead;
+  if (!resolve_views(env, info[2], op, &views_)) return Napi::Number::New(env, -EFAULT);
+  int64_t r = queue_->copy_out(slot, res, views_.parts.data(), static_cast<unsigned>(views_.parts.size()));
+  return Napi::Number::New(env, static_cast<double>(r));
 }
 
 Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {
@@ -174,10 +192,6 @@ Napi::Value NativeQueue::backend(const Napi::CallbackInfo& info) {
   if (queue_ == nullptr) return info.Env().Null();
   return Napi::String::New(info.Env(),
                            queue_->backend() == Queue::Backend::Kernel ? "kernel" : "threadpool");
-}
-
-Napi::Value NativeQueue::nowait(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), queue_ != nullptr && queue_->nowait_enabled());
 }
 
 void NativeQueue::deliver(unsigned n) {

@@ -8,7 +8,7 @@
 
 namespace laio {
 
-class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink, public BufferSource {
+class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink {
  public:
   static Napi::Function define(Napi::Env env);
   explicit NativeQueue(const Napi::CallbackInfo& info);
@@ -20,12 +20,11 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink, public Bu
   Napi::Value counters(const Napi::CallbackInfo& info);
   Napi::Value destroy(const Napi::CallbackInfo& info);
   Napi::Value backend(const Napi::CallbackInfo& info);
-  Napi::Value nowait(const Napi::CallbackInfo& info);
+  Napi::Value copy_out(const Napi::CallbackInfo& info);
 
   void deliver(unsigned n) override;
   void set_busy(bool busy) override;
   void queue_gone() override;
-  int fill(unsigned i, Slot& slot) override;
 
   Queue* queue_ = nullptr;
   bool busy_ = false;
@@ -37,7 +36,7 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink, public Bu
   size_t sq_entries_ = 0;
   Napi::FunctionReference on_complete_;  // weak while idle, strong while busy
   Napi::AsyncContext* async_ = nullptr;
-  napi_value bufs_ = nullptr;  // valid during submit() only
+  EntryViews views_;  // scratch for submit() and copyOut(), capacity kept
 };
 
 }  // namespace laio

@@ -19,16 +19,24 @@ enum SqField : int {
   kSqRwFlags = 5,  // RWF_* the caller asked for
   kSqFlags = 6,    // kFlag* below
   kSqStatus = 7,   // written back: kStatus* or a negative errno from io_submit
-  kSqStride = 8,
+  kSqLenLo = 8,    // bytes the call named (all views together), low 32 bits
+  kSqLenHi = 9,    // ... high 32 bits
+  kSqFileLo = 10,  // identity of the file the fd named at the call (fileId), low
+  kSqFileHi = 11,  // ... high; 0 and 0: not checked
+  kSqStride = 12,
 };
 
 constexpr int32_t kFlagUserNowait = 1;  // caller set nowait: no fallback
 
 constexpr int32_t kStatusInFlight = 0;  // a completion will follow
 constexpr int32_t kStatusRequeue = 1;   // ring full: queue it again, in order
+constexpr int32_t kStatusCopyOut = 2;   // in flight, reading into scratch: copyOut() at completion
 
 // A completion is two int32: slot, result (bytes, or -errno).
 constexpr int kCqStride = 2;
+
+constexpr unsigned kMaxDepth = 65536;
+constexpr uint32_t kMaxIov = 1024;  // UIO_MAXIOV
 
 enum Counter : int {
   kSubmitted,

@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "file_id.h"
 #include "kernel_abi.h"
 
 namespace laio {
@@ -71,14 +72,6 @@ bool probe_nowait(aio_context_t ctx) {
   return ok;
 }
 
-// The bytes a data request asked for.
-uint64_t wanted_bytes(const Slot& s) {
-  if (s.op == kRead || s.op == kWrite) return s.cb.aio_nbytes;
-  uint64_t total = 0;
-  for (size_t k = 0; k < s.cb.aio_nbytes && k < s.iov.size(); k++) total += s.iov[k].iov_len;
-  return total;
-}
-
 // Is this short count from a request we made RWF_NOWAIT only where it would
 // have blocked? A NOWAIT read stops at the first page that is not cached and
 // returns what it copied (preadv2(2)); a NOWAIT write may stop likewise. Such a
@@ -89,13 +82,17 @@ uint64_t wanted_bytes(const Slot& s) {
 // either would lose or duplicate data if issued again.
 bool nowait_partial(const Slot& s, long long res) {
   if (res <= 0 || !is_data(s.op)) return false;
-  if (static_cast<uint64_t>(res) >= wanted_bytes(s)) return false;
+  if (static_cast<uint64_t>(res) >= s.named) return false;
   struct stat st;
   if (fstat(s.user_fd, &st) != 0) return false;
   if (S_ISBLK(st.st_mode)) return true;
   if (!S_ISREG(st.st_mode)) return false;
   if (is_write(s.op)) return true;
   return static_cast<long long>(s.cb.aio_offset) + res < static_cast<long long>(st.st_size);
+}
+
+uint64_t join64(int32_t lo, int32_t hi) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | static_cast<uint32_t>(lo);
 }
 
 // What submit() must know about an fd, asked once per fd per call: fds cannot
@@ -106,11 +103,17 @@ struct FdFacts {
   int fd = -1;
   int append = -1;             // -1: not asked yet
   int refused[2] = {-1, -1};   // [read, write]
+  uint64_t id = 0;             // 0: not asked yet
 
   void on(int user_fd) {
     if (user_fd == fd) return;
     fd = user_fd;
     append = refused[0] = refused[1] = -1;
+    id = 0;
+  }
+  uint64_t file_id() {
+    if (id == 0) id = fd_file_id(fd);
+    return id;
   }
   bool appends() {
     if (append < 0) {
@@ -202,7 +205,7 @@ int Queue::init(napi_env env, bool allow_threadpool) {
 
 // ---- submission ----
 
-bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
+bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   for (unsigned i = 0; i < n; i++) {
     uint32_t slot = static_cast<uint32_t>(sq[i * kSqStride + kSqSlot]);
     if (slot >= depth_ || slots_[slot].busy) return false;
@@ -219,9 +222,20 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     s.user_fd = e[kSqFd];
     s.auto_nowait = false;
     s.pending_accept = false;
+    s.copy_out = false;
     s.gen = submit_gen_;
-    int r = bufs.fill(i, s);
+    s.named = join64(e[kSqLenLo], e[kSqLenHi]);
+    s.file_id = join64(e[kSqFileLo], e[kSqFileHi]);
+    facts.on(s.user_fd);
+    // A request that waited in user space must still reach the file its fd
+    // named then: a number closed and reused meanwhile fails here instead.
+    // One that did not is bound now, for a late re-issue (bounce).
+    int r = views.error[i];
+    if (s.file_id == 0) s.file_id = facts.file_id();
+    else if (r == 0 && facts.file_id() != s.file_id) r = -EBADF;
+    if (r == 0 && is_data(s.op)) r = plan_memory(s, &views.parts[views.first[i]], views.first[i + 1] - views.first[i]);
     if (r < 0) {
+      s.drop_pins();
       e[kSqStatus] = r;
       continue;
     }
@@ -229,15 +243,14 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     s.cb.aio_lio_opcode = opcode(s.op);
     s.cb.aio_fildes = static_cast<uint32_t>(s.user_fd);
     if (is_data(s.op)) {
-      s.cb.aio_offset = static_cast<int64_t>((static_cast<uint64_t>(static_cast<uint32_t>(e[kSqPosHi])) << 32) |
-                                             static_cast<uint32_t>(e[kSqPosLo]));
+      s.cb.aio_offset = static_cast<int64_t>(join64(e[kSqPosLo], e[kSqPosHi]));
       s.cb.aio_rw_flags = e[kSqRwFlags];
     }
     s.cb.aio_flags = IOCB_FLAG_RESFD;
     s.cb.aio_resfd = static_cast<uint32_t>(efd_);
     s.busy = true;
     inflight_++;
-    e[kSqStatus] = kStatusInFlight;
+    e[kSqStatus] = s.copy_out ? kStatusCopyOut : kStatusInFlight;
     if (backend_ == Backend::Threadpool) {
       // Refused now (e.g. EBADF: the fd cannot be dup'ed), as io_submit would
       // refuse it. It used to go to ready_, where nothing woke the loop to
@@ -248,7 +261,6 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
     }
     const bool write = is_write(s.op);
     const bool may_wait = is_data(s.op) && nowait_ && !(e[kSqFlags] & kFlagUserNowait);
-    facts.on(s.user_fd);
     if ((write && ((e[kSqRwFlags] & RWF_APPEND) || facts.appends())) ||
         (may_wait && facts.refuses_nowait(refusers_, write))) {
       // Straight to a helper: appends keep their order in the fd's lane, and
@@ -286,6 +298,7 @@ bool Queue::submit(int32_t* sq, unsigned n, BufferSource& bufs) {
 
 void Queue::release(int32_t* e, Slot& s, int32_t status) {
   e[kSqStatus] = status;
+  s.drop_pins();
   s.busy = false;
   inflight_--;
 }
@@ -331,10 +344,14 @@ int Queue::stage_threadpool(Slot& s) {
   return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
 }
 
-int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&)) {
+int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file) {
   // The job owns a dup: the caller may close its fd before a helper gets to it.
   int fd = fcntl(s.user_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return -errno;
+  if (expect_file != 0 && fd_file_id(fd) != expect_file) {
+    close(fd);
+    return -EBADF;
+  }
   auto batch = run == run_resubmit ? run_resubmit_batch : nullptr;
   staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane});
   return 0;
@@ -403,7 +420,9 @@ void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   bump(counters_[kFallbacks]);
   s.cb.aio_rw_flags &= ~RWF_NOWAIT;
   s.auto_nowait = false;
-  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit);
+  // Reaped after io_submit returned, the fd may have been closed and its number
+  // reused: the re-issue must reach the same file or fail.
+  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit, s.file_id);
   if (err < 0) {
     if (!s.pending_accept) bump(counters_[kCompleted]);
     // A partial result we wanted to complete is still a true (short) result.
@@ -453,7 +472,12 @@ unsigned Queue::move_ready_to_cq() {
   for (unsigned i = 0; i < n; i++) {
     cq_[i * kCqStride] = static_cast<int32_t>(ready_[i].slot);
     cq_[i * kCqStride + 1] = ready_[i].res;
-    slots_[ready_[i].slot].busy = false;
+    Slot& s = slots_[ready_[i].slot];
+    s.busy = false;
+    s.drop_pins();
+    // Nothing to copy out: the scratch may go now, else copy_out lets it go.
+    if (s.copy_out && ready_[i].res <= 0) s.copy_out = false;
+    if (!s.copy_out) s.trim_scratch();
   }
   inflight_ -= n;
   ready_.clear();
@@ -632,12 +656,9 @@ void Queue::run_cold_read(HelperJob& job) {
   const int user_fd = s.user_fd;
   bump(q->counters_[kSubmitted]);
   // The page cache first: a hit is served here and tells the loop the file warmed up.
-  struct iovec one = {reinterpret_cast<void*>(cb.aio_buf), static_cast<size_t>(cb.aio_nbytes)};
-  const bool vec = cb.aio_lio_opcode == IOCB_CMD_PREADV;
-  const struct iovec* iov = vec ? s.iov.data() : &one;
-  const int cnt = vec ? static_cast<int>(cb.aio_nbytes) : 1;
-  size_t want = 0;
-  for (int i = 0; i < cnt; i++) want += iov[i].iov_len;
+  const struct iovec* iov = s.iov.data();
+  const int cnt = static_cast<int>(s.iov.size());
+  const size_t want = s.named;
   const int flags = static_cast<int>(cb.aio_rw_flags) | RWF_NOWAIT;
   ssize_t r;
   do {
@@ -662,13 +683,15 @@ void Queue::run_execute(HelperJob& job) {
   auto* q = static_cast<Queue*>(job.owner);
   Slot& s = q->slots_[job.slot];
   bump(q->counters_[kSubmitted]);
-  struct iovec one = {reinterpret_cast<void*>(s.cb.aio_buf), static_cast<size_t>(s.cb.aio_nbytes)};
-  const struct iovec* iov = s.op == kReadv || s.op == kWritev ? s.iov.data() : &one;
-  int cnt = s.op == kReadv || s.op == kWritev ? static_cast<int>(s.cb.aio_nbytes) : 1;
-  const off_t pos = static_cast<off_t>(s.cb.aio_offset);
+  const struct iovec* iov = s.iov.data();
+  const int cnt = static_cast<int>(s.iov.size());
+  off_t pos = static_cast<off_t>(s.cb.aio_offset);
   const int flags = static_cast<int>(s.cb.aio_rw_flags);
-  ssize_t r;
+  ssize_t r = 0;
   do {
+    // A pipe or socket has no position: -1 reads or writes it as a stream,
+    // as kernel AIO does (it ignores aio_offset there).
+    if (r < 0 && errno == ESPIPE && is_data(s.op) && pos != -1) pos = -1;
     switch (s.op) {
       case kRead:
       case kReadv: r = preadv2(job.fd, iov, cnt, pos, flags); break;
@@ -677,7 +700,7 @@ void Queue::run_execute(HelperJob& job) {
       case kFsync: r = fsync(job.fd); break;
       default: r = fdatasync(job.fd); break;
     }
-  } while (r < 0 && errno == EINTR);
+  } while (r < 0 && (errno == EINTR || (errno == ESPIPE && is_data(s.op) && pos != -1)));
   int32_t res = r < 0 ? -errno : clamp_res(r);
   close(job.fd);
   bump(q->counters_[kCompleted]);
@@ -719,6 +742,8 @@ void Queue::shutdown(bool background, bool keep_alive) {
 }
 
 void Queue::finish() {
+  // The kernel and the helpers are done with every request: their memory goes.
+  for (Slot& s : slots_) s.free_memory();
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), on_closed);  // stops polling now
   close(efd_);
   efd_ = -1;

@@ -16,6 +16,7 @@
 
 #include "helper_pool.h"
 #include "nowait_cache.h"
+#include "owned_memory.h"
 #include "read_heat.h"
 #include "protocol.h"
 #include "ring.h"
@@ -24,14 +25,37 @@ namespace laio {
 
 struct Slot {
   struct iocb cb;
-  std::vector<struct iovec> iov;  // capacity kept between uses
+  // The memory the kernel sees: one entry for read/write. Capacity kept between uses.
+  std::vector<struct iovec> iov;
+  std::vector<Block*> pins;  // allocAligned blocks in use: one reference each
+  Block* scratch = nullptr;  // this slot's copy buffer (one reference)
+  uint64_t named;            // bytes the call named
+  uint64_t file_id;          // identity of the file the call named (0: unchecked)
+  bool copy_out;             // a read into scratch: copy_out() follows completion
   int32_t user_fd;
   int32_t op;
   bool busy;
   bool auto_nowait;  // we added RWF_NOWAIT: EAGAIN/EOPNOTSUPP means "retry blocking"
   bool pending_accept;  // the kernel has not accepted it yet: a helper submits it first
   uint32_t gen;      // the submit() call that staged it
+
+  void drop_pins();
+  void trim_scratch();  // lets a large scratch block go
+  void free_memory();
 };
+
+// The memory of each submission entry, resolved by the binding from the views
+// the call named: entry i is parts[first[i]] .. parts[first[i + 1]], or has
+// error[i] < 0 when its views are unusable.
+struct EntryViews {
+  std::vector<struct iovec> parts;
+  std::vector<uint32_t> first;
+  std::vector<int32_t> error;
+};
+
+// Points s.cb at memory that stays valid until the request is done: pinned
+// allocAligned blocks, or scratch (slot_memory.cc). 0 or a negative errno.
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count);
 
 struct Completion {
   uint32_t slot;
@@ -48,15 +72,6 @@ class Sink {
   ~Sink() = default;
 };
 
-// Fills the buffer part of a slot's iocb for submission entry i.
-class BufferSource {
- public:
-  // Returns 0, or a negative errno when entry i has no usable buffer.
-  virtual int fill(unsigned i, Slot& slot) = 0;
- protected:
-  ~BufferSource() = default;
-};
-
 class Queue {
  public:
   enum class Backend { Kernel, Threadpool };
@@ -67,11 +82,14 @@ class Queue {
 
   Backend backend() const { return backend_; }
   unsigned depth() const { return depth_; }
-  bool nowait_enabled() const { return nowait_; }
 
   // Hands n descriptors from sq to the kernel; statuses are written back in
   // sq. False (and nothing done) when an entry names a bad or busy slot.
-  bool submit(int32_t* sq, unsigned n, BufferSource& bufs);
+  bool submit(int32_t* sq, unsigned n, const EntryViews& views);
+  // After the completion of a read whose status was kStatusCopyOut: copies its
+  // res bytes from scratch into parts (the same views, resolved now). Returns
+  // res, or -EFAULT when the views no longer hold what the call named.
+  int64_t copy_out(uint32_t slot, int32_t res, const struct iovec* parts, unsigned count);
   // Blocks this thread until at least one completion is ready and copies the
   // ready ones to cq without calling JS. Returns how many (0 when idle).
   unsigned wait_sync();
@@ -93,7 +111,8 @@ class Queue {
   void release(int32_t* e, Slot& s, int32_t status);
   int stage_threadpool(Slot& s);  // 0, or a negative errno: not staged
   void submit_batch(int32_t* sq);
-  int to_helper(Slot& s, int lane, void (*run)(HelperJob&));
+  // expect_file: when not 0, the fd must still name that file (a late re-issue).
+  int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0);
 
   bool collect(unsigned limit);
   bool reap_kernel(unsigned limit, uint32_t inline_gen);
@@ -136,8 +155,8 @@ class Queue {
   bool background_ = false;             // io_destroy running on its own thread
   std::atomic<bool> destroyed_{false};  // ...and done
   bool busy_ = false;
-  unsigned inflight_ = 0;
-  unsigned reap_batch_ = 1;  // most ring events taken per wake-up  // slots given to us and not yet delivered
+  unsigned inflight_ = 0;    // slots given to us and not yet delivered
+  unsigned reap_batch_ = 1;  // most ring events taken per wake-up
 
   NowaitCache refusers_;
   ReadHeat heat_;

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { Op } from '../native';
 import { Split, splitPosition } from '../validate';
+import { subView, viewParts } from '../views';
 import { AIO_PRIO_DELTA_MAX, EINPROGRESS, O_DSYNC, O_SYNC } from './constants';
 import { posixError } from './errors';
 import { ListGroup } from './group';
@@ -11,7 +12,6 @@ import type { aiocb } from './types';
 
 const EBADF = 9;
 const EINVAL = 22;
-const EMPTY = new Uint8Array(0);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -27,8 +27,9 @@ function validPrio(p: unknown): boolean {
 
 /**
  * Reads an aiocb once and queues it as a read or write. What aio_read and
- * aio_write throw for (a bad aiocb, reqprio, sigevent, aio_buf) becomes the
- * entry's own EINVAL when it comes from a list.
+ * aio_write throw for (a bad aiocb, reqprio, sigevent, aio_buf, or a getter of
+ * the aiocb that throws) becomes the entry's own EINVAL when it comes from a
+ * list: a list entry never throws.
  * @internal
  */
 export function queueData(
@@ -38,38 +39,57 @@ export function queueData(
   listed: boolean,
   group: ListGroup | null,
 ): void {
-  const sig = readSigevent(cb.aio_sigevent);
-  const buf = cb.aio_buf;
-  if (sig === undefined || !validPrio(cb.aio_reqprio) || !(buf === null || ArrayBuffer.isView(buf))) {
-    if (!listed) throw posixError('EINVAL', syscall);
-    fail(cb, op, sig ?? null, group, EINVAL);
-    return;
+  let p: Prepared;
+  try {
+    p = prepareData(cb, op);
+  } catch (err) {
+    if (!listed) throw err; // the aiocb's own getter threw: the caller's error
+    p = { req: new PosixRequest(op, -1, null, 0, 0, null), errno: EINVAL, refused: true };
   }
+  if (p.refused && !listed) throw posixError('EINVAL', syscall);
+  p.req.group = group;
+  records.set(cb, p.req);
+  if (p.errno === 0) start(p.req);
+  else failNow(p.req, p.errno);
+}
+
+interface Prepared {
+  req: PosixRequest;
+  /** 0, or the errno the request fails with at once (shown by aio_error). */
+  errno: number;
+  /** aio_read/aio_write refuse the call itself (EINVAL thrown). */
+  refused: boolean;
+}
+
+function prepareData(cb: Record<string, unknown>, op: Op): Prepared {
+  const sig = readSigevent(cb.aio_sigevent);
+  const failing = (errno: number, refused = false): Prepared => ({
+    req: new PosixRequest(op, -1, null, 0, 0, sig ?? null),
+    errno,
+    refused,
+  });
+  if (sig === undefined) return failing(EINVAL, true);
+  const buf = cb.aio_buf;
+  // Read through the intrinsic getters: a subclass cannot lie about its memory.
+  const parts = buf === null ? null : viewParts(buf);
+  if (!validPrio(cb.aio_reqprio) || (buf !== null && parts === null)) return failing(EINVAL, true);
   const fd = cb.aio_fildes;
-  if (!validFd(fd)) return fail(cb, op, sig, group, EBADF);
+  if (!validFd(fd)) return failing(EBADF);
   const pos: Split = { lo: 0, hi: 0 };
   try {
     splitPosition(cb.aio_offset, pos);
   } catch {
-    return fail(cb, op, sig, group, EINVAL);
+    return failing(EINVAL);
   }
   const n = cb.aio_nbytes;
-  const room = buf === null ? 0 : buf.byteLength;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > room) return fail(cb, op, sig, group, EINVAL);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return failing(EINVAL);
   // The request's own view: exactly aio_nbytes, whatever happens to the aiocb later.
-  const view = buf === null || n === 0 ? EMPTY : new Uint8Array(buf.buffer, buf.byteOffset, n);
-  const req = new PosixRequest(op, fd, view, pos.lo, pos.hi, sig);
-  req.group = group;
-  records.set(cb, req);
-  start(req);
+  const view = subView(parts ?? NO_BYTES, n);
+  if (view === null) return failing(EINVAL);
+  return { req: new PosixRequest(op, fd, view, pos.lo, pos.hi, sig), errno: 0, refused: false };
 }
 
-function fail(cb: object, op: Op, sig: ReturnType<typeof readSigevent>, group: ListGroup | null, errno: number): void {
-  const req = new PosixRequest(op, -1, null, 0, 0, sig ?? null);
-  req.group = group;
-  records.set(cb, req);
-  failNow(req, errno);
-}
+const NO_BYTES = { buffer: new ArrayBuffer(0), offset: 0, length: 0 };
 
 /**
  * Queues a read of `aio_nbytes` bytes at `aio_offset` into `aio_buf`. Throws

@@ -6,7 +6,7 @@ import { ListGroup } from './group';
 import { queueData } from './io';
 import { failNow, PosixRequest, records } from './request';
 import { enterSync, leaveSync, sharedEngine } from './shared';
-import { deliver, readSigevent } from './sigevent';
+import { deliver, Notification, readSigevent } from './sigevent';
 import type { aiocb, sigevent } from './types';
 
 const EINVAL = 22;
@@ -21,18 +21,31 @@ function checkList(list: unknown, syscall: string): (Record<string, unknown> | n
   return copy as (Record<string, unknown> | null)[];
 }
 
-// Queues each entry; a failing one is its own status and stops no other.
+// Queues each entry; a failing one is its own status and stops no other, and
+// nothing an entry does (a getter that throws) escapes: a LIO_WAIT list
+// settles only once every entry queued is final.
 function queueList(entries: (Record<string, unknown> | null)[], group: ListGroup | null, syscall: string): PosixRequest[] {
   const queued: PosixRequest[] = [];
   for (const cb of entries) {
     if (cb === null) continue;
-    const opcode = cb.aio_lio_opcode;
+    let opcode: unknown;
+    try {
+      opcode = cb.aio_lio_opcode;
+    } catch {
+      opcode = undefined;
+    }
     if (opcode === LIO_NOP) continue;
     group?.hold();
     if (opcode === LIO_READ || opcode === LIO_WRITE) {
       queueData(cb, opcode === LIO_READ ? Op.Read : Op.Write, syscall, true, group);
     } else {
-      const req = new PosixRequest(Op.Read, -1, null, 0, 0, readSigevent(cb.aio_sigevent) ?? null);
+      let sig: Notification | null = null;
+      try {
+        sig = readSigevent(cb.aio_sigevent) ?? null;
+      } catch {
+        // a throwing getter: no notification
+      }
+      const req = new PosixRequest(Op.Read, -1, null, 0, 0, sig);
       req.group = group;
       records.set(cb, req);
       failNow(req, EINVAL);

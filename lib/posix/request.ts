@@ -2,7 +2,7 @@
 // of its fd that are not final yet (for aio_cancel and the fsync barrier), and
 // what happens when it ends: its own notification, then its list group.
 import { Request } from '../engine';
-import { Op } from '../native';
+import { isData, isWrite, Op } from '../native';
 import { ECANCELED, EINPROGRESS } from './constants';
 import { ListGroup } from './group';
 import { inSync, sharedEngine } from './shared';
@@ -33,7 +33,7 @@ export class PosixRequest extends Request {
   }
 
   get isWrite(): boolean {
-    return this.op === Op.Write || this.op === Op.Writev;
+    return isWrite(this.op);
   }
 }
 
@@ -53,7 +53,7 @@ export function liveOn(fd: number): PosixRequest[] {
 export function start(req: PosixRequest): void {
   let set = live.get(req.fd);
   if (set === undefined) live.set(req.fd, (set = new Set()));
-  if (req.op === Op.Fsync || req.op === Op.Fdsync) {
+  if (!isData(req.op)) {
     // The kernel's fsync does not wait for earlier requests: hold it in user
     // space until every write queued before it on this fd has completed.
     for (const other of set) {
@@ -63,6 +63,8 @@ export function start(req: PosixRequest): void {
     }
     set.add(req);
     if (req.barrier > 0) {
+      // Held across turns: it must still reach the file its fd names now.
+      sharedEngine().bindFile(req);
       req.held = true;
       return;
     }
@@ -80,7 +82,7 @@ export function start(req: PosixRequest): void {
  */
 export function finish(req: PosixRequest, res: number, defer: boolean): void {
   req.status = res < 0 ? -res : 0;
-  req.ret = res < 0 ? -1 : req.op >= Op.Fsync ? 0 : res;
+  req.ret = res < 0 ? -1 : isData(req.op) ? res : 0;
   const set = live.get(req.fd);
   if (set !== undefined && set.delete(req) && set.size === 0) live.delete(req.fd);
   if (req.dependents !== null) {

@@ -28,9 +28,11 @@ export function readSigevent(sig: unknown): Notification | null | undefined {
       return null;
     case SIGEV_SIGNAL: {
       const signo = s.sigev_signo;
-      if (typeof signo !== 'number' || !Number.isInteger(signo) || signo < 1 || signo > SIGRTMAX || signo === SIGKILL || signo === SIGSTOP) {
+      if (typeof signo !== 'number' || !Number.isInteger(signo) || signo < 0 || signo > SIGRTMAX || signo === SIGKILL || signo === SIGSTOP) {
         return undefined;
       }
+      // Signal 0 (a zero-filled aiocb in C) is accepted and sends nothing, as in glibc.
+      if (signo === 0) return null;
       return { notify: SIGEV_SIGNAL, signo, value: s.sigev_value, fn: null };
     }
     case SIGEV_THREAD: {

@@ -51,7 +51,7 @@ test('errors the call throws: EINVAL', () => {
     { ...ok(), aio_reqprio: 0.5 },
     { ...ok(), aio_sigevent: { sigev_notify: 77 } },
     { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_THREAD } },
-    { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_SIGNAL, sigev_signo: 0 } },
+    { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_SIGNAL, sigev_signo: -1 } },
     { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_SIGNAL, sigev_signo: 9 } },
     { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_SIGNAL, sigev_signo: 19 } },
     { ...ok(), aio_sigevent: { sigev_notify: aio.SIGEV_SIGNAL, sigev_signo: 65 } },

@@ -1,0 +1,39 @@
+// Memory the package owns, so that no JavaScript action can free it while the
+// kernel or a helper thread still writes into it.
+//
+// A request may only hand the kernel memory that stays valid until the request
+// is final, whatever the caller does meanwhile: transfer the ArrayBuffer
+// (structuredClone, postMessage, ArrayBuffer.prototype.transfer), resize it,
+// or drop every reference. Node-API cannot pin a V8 backing store, so requests
+// use only blocks allocated here:
+//  - allocAligned() buffers are blocks exposed as external ArrayBuffers: zero
+//    copy. A request pins the block; the JS finalizer is one more reference.
+//  - any other memory goes through a scratch block: written bytes are copied
+//    in at submission, read bytes copied out on the loop thread at completion,
+//    into the view as it is then (or not at all if it is gone).
+// A block is freed when its last reference goes, on whichever thread that is.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace laio {
+
+struct Block {
+  uint8_t* base;
+  size_t size;
+  std::atomic<int> refs;
+};
+
+// A new block of at least size bytes (zeroed), aligned to alignment (a power
+// of two); one reference. nullptr when out of memory.
+Block* block_new(size_t size, size_t alignment, bool registered);
+void block_ref(Block* b);
+void block_unref(Block* b);
+
+// The registered block (from allocAligned) holding [p, p + len), with a new
+// reference, or nullptr.
+Block* block_pin(const void* p, size_t len);
+
+}  // namespace laio

@@ -1,0 +1,117 @@
+// Which memory a request hands to the kernel (see owned_memory.h): the caller's
+// own allocAligned blocks, pinned, or the slot's scratch block, with the bytes
+// copied in (writes) or out (reads, on the loop thread, by copy_out).
+#include <cstring>
+
+#include "queue.h"
+
+namespace laio {
+namespace {
+
+constexpr size_t kPage = 4096;
+// A slot keeps a scratch block this small for its next request; larger ones go
+// back as soon as the request is done.
+constexpr size_t kKeepScratch = 64 * 1024;
+
+// Where each part goes in scratch: at the same offset within a 4 KiB page as
+// the caller's memory, so that O_DIRECT accepts or refuses it exactly as it
+// would the caller's own buffer.
+size_t scratch_layout(const struct iovec* parts, unsigned count, size_t* offsets) {
+  size_t end = 0;
+  for (unsigned k = 0; k < count; k++) {
+    const size_t in_page = reinterpret_cast<uintptr_t>(parts[k].iov_base) & (kPage - 1);
+    const size_t page = (end + kPage - 1) & ~(kPage - 1);
+    offsets[k] = page + in_page;
+    end = offsets[k] + parts[k].iov_len;
+  }
+  return end;
+}
+
+}  // namespace
+
+void Slot::drop_pins() {
+  for (Block* b : pins) block_unref(b);
+  pins.clear();
+}
+
+void Slot::trim_scratch() {
+  if (scratch != nullptr && scratch->size > kKeepScratch) {
+    block_unref(scratch);
+    scratch = nullptr;
+  }
+}
+
+void Slot::free_memory() {
+  drop_pins();
+  if (scratch != nullptr) block_unref(scratch);
+  scratch = nullptr;
+}
+
+// Points the slot's iocb at memory that stays valid until the request is done:
+// 0, or a negative errno (EFAULT: the views no longer hold what the call named).
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count) {
+  uint64_t total = 0;
+  for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
+  // A view keeps its offset and length for life, but reads as empty once its
+  // ArrayBuffer is detached or shrunk below it.
+  if (total != s.named) return -EFAULT;
+  s.copy_out = false;
+  s.iov.resize(count);
+  bool owned = true;
+  for (unsigned k = 0; k < count && owned; k++) {
+    if (parts[k].iov_len == 0) continue;
+    Block* b = block_pin(parts[k].iov_base, parts[k].iov_len);
+    if (b == nullptr) owned = false;
+    else s.pins.push_back(b);
+  }
+  if (owned) {
+    std::memcpy(s.iov.data(), parts, count * sizeof(struct iovec));
+  } else {
+    s.drop_pins();
+    thread_local std::vector<size_t> offsets;
+    offsets.resize(count);
+    const size_t size = scratch_layout(parts, count, offsets.data());
+    if (s.scratch == nullptr || s.scratch->size < size) {
+      if (s.scratch != nullptr) block_unref(s.scratch);
+      s.scratch = block_new(size, kPage, false);
+      if (s.scratch == nullptr) return -ENOMEM;
+    }
+    const bool write = s.op == kWrite || s.op == kWritev;
+    for (unsigned k = 0; k < count; k++) {
+      s.iov[k] = {s.scratch->base + offsets[k], parts[k].iov_len};
+      if (write && parts[k].iov_len > 0) std::memcpy(s.iov[k].iov_base, parts[k].iov_base, parts[k].iov_len);
+    }
+    s.copy_out = !write;
+  }
+  if (s.op == kRead || s.op == kWrite) {
+    s.cb.aio_buf = reinterpret_cast<uintptr_t>(count == 1 ? s.iov[0].iov_base : nullptr);
+    s.cb.aio_nbytes = count == 1 ? s.iov[0].iov_len : 0;
+  } else {
+    s.cb.aio_buf = reinterpret_cast<uintptr_t>(s.iov.data());
+    s.cb.aio_nbytes = count;
+  }
+  return 0;
+}
+
+int64_t Queue::copy_out(uint32_t slot, int32_t res, const struct iovec* parts, unsigned count) {
+  if (slot >= depth_) return -EINVAL;
+  Slot& s = slots_[slot];
+  if (s.busy || !s.copy_out || s.scratch == nullptr) return -EINVAL;
+  s.copy_out = false;
+  uint64_t total = 0;
+  for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
+  int64_t out = -EFAULT;  // the views no longer hold what the call named
+  if (total == s.named && count == s.iov.size() && res >= 0) {
+    size_t left = static_cast<size_t>(res);
+    for (unsigned k = 0; k < count && left > 0; k++) {
+      const size_t n = std::min(left, parts[k].iov_len);
+      std::memcpy(parts[k].iov_base, s.iov[k].iov_base, n);
+      left -= n;
+    }
+    out = res;
+  }
+  s.trim_scratch();
+  return out;
+}
+
+}  // namespace laio
