@@ -7,6 +7,7 @@ import { AbortError, closedError, CodedError, systemError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
+import { holdHandle } from './filehandle';
 import { fixView, fixViews } from './views';
 
 /** Per-request `RWF_*` flags. */
@@ -60,6 +61,8 @@ class PromiseRequest extends Request {
   reject!: (reason: unknown) => void;
   aborted = false;
   onAbort: (() => void) | null = null;
+  /** Ends this request's share in its FileHandle's count (close() waits for it). */
+  unhold: (() => void) | null = null;
   constructor(
     op: Op,
     fd: number,
@@ -73,7 +76,15 @@ class PromiseRequest extends Request {
     super(op, fd, buf, pos.lo, pos.hi, rwflags, flags);
   }
 
+  /** Ends the FileHandle's count for this request (once). */
+  release(): void {
+    const unhold = this.unhold;
+    this.unhold = null;
+    if (unhold !== null) unhold();
+  }
+
   done(res: number, atSubmit: boolean): void {
+    this.release();
     if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
     if (this.aborted) this.reject(new AbortError(undefined, { cause: this.signal!.reason }));
     else if (res >= 0) this.resolve(isData(this.op) ? res : undefined);
@@ -242,6 +253,8 @@ export class AioContext {
       req.onAbort = () => this.#abort(req);
       signal.addEventListener('abort', req.onAbort, { once: true });
     }
+    // A FileHandle's close() waits for this request, as for Node's own.
+    if (typeof fd === 'object') req.unhold = holdHandle(fd);
     this.#engine.enqueue(req);
     return promise as Promise<number | void>;
   }
@@ -273,7 +286,8 @@ export class AioContext {
 
   #abort(req: PromiseRequest): void {
     req.onAbort = null;
-    if (this.#engine.removeQueued(req)) {
+    if (this.#engine.cancel(req)) {
+      req.release();
       req.reject(new AbortError(undefined, { cause: req.signal!.reason }));
     } else {
       req.aborted = true; // rejected when the kernel hands the buffer back

@@ -171,6 +171,22 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Takes back a request that has not started: one still queued here, or one
+   * waiting for a helper behind another on its fd (a pipe, a socket). The
+   * caller settles it. False once it runs.
+   */
+  cancel(req: Request): boolean {
+    if (req.state === State.Queued) return this.removeQueued(req);
+    if (req.state !== State.Kernel || !this.#native.cancel(req.slot)) return false;
+    this.#release(req.slot);
+    req.state = State.Done;
+    req.copyOut = false;
+    this.#settled();
+    if (this.#head < this.#queue.length) this.#scheduleFlush();
+    return true;
+  }
+
   /** Hands every queued request that has a free slot to the kernel, now. */
   flushNow(): void {
     const sq = this.#sq;

@@ -11,6 +11,8 @@ export interface NativeQueue {
   submit(n: number, views: unknown[]): void;
   /** After a read whose status was copyOut: copies its res bytes into views. res, or -EFAULT. */
   copyOut(slot: number, res: number, views: ArrayBufferView | ArrayBufferView[]): number;
+  /** Takes back a request waiting for a helper behind another on its fd; false once it runs. */
+  cancel(slot: number): boolean;
   waitSync(): number;
   counters(out: Float64Array): void;
   /** True when gone already; else done() follows once io_destroy has finished. */

@@ -1,8 +1,11 @@
 #include "helper_pool.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -11,13 +14,14 @@
 namespace laio {
 namespace {
 
-// Four per CPU, 8 to 64: enough to keep page-cache misses and extending
-// writes in flight. More only contend: cold buffered random reads on 2 vCPUs
-// ran at 35k IOPS with 64 threads against 142k-213k with 4 or 8, and the event
-// loop's p99 delay rose from 2.3 to 4.3 ms. LINUX_AIO_HELPERS overrides it.
 // The most jobs of one lane taken together.
 constexpr size_t kBatch = 64;
 
+// Shared threads: four per CPU, 8 to 64, enough to keep page-cache misses and
+// extending writes in flight. More only contend: cold buffered random reads on
+// 2 vCPUs ran at 35k IOPS with 64 threads against 142k-213k with 4 or 8, and
+// the event loop's p99 delay rose from 2.3 to 4.3 ms. LINUX_AIO_HELPERS
+// overrides it.
 unsigned max_threads() {
   static const unsigned n = [] {
     const char* env = std::getenv("LINUX_AIO_HELPERS");
@@ -32,13 +36,13 @@ unsigned max_threads() {
 // these at process exit, when static destructors run.
 struct PoolState {
   std::mutex mu;
-  std::condition_variable work;  // a job was queued or a lane freed
+  std::condition_variable work;  // a file job was queued or a lane freed
   std::condition_variable idle;  // a job finished (for quiesce)
   std::deque<HelperJob> jobs;
-  std::vector<std::pair<void*, int>> busy_lanes;
+  std::vector<std::pair<void*, int>> busy_lanes;  // running, or owned by a stream thread
   std::vector<std::pair<void*, unsigned>> running;  // owner -> jobs running
-  unsigned threads = 0;
-  unsigned waiting = 0;
+  unsigned threads = 0;  // shared threads
+  unsigned waiting = 0;  // shared threads asleep
 };
 
 PoolState& state() {
@@ -49,6 +53,11 @@ PoolState& state() {
 bool lane_busy(const PoolState& s, void* owner, int lane) {
   return std::find(s.busy_lanes.begin(), s.busy_lanes.end(), std::make_pair(owner, lane)) !=
          s.busy_lanes.end();
+}
+
+void free_lane(PoolState& s, void* owner, int lane) {
+  auto it = std::find(s.busy_lanes.begin(), s.busy_lanes.end(), std::make_pair(owner, lane));
+  if (it != s.busy_lanes.end()) s.busy_lanes.erase(it);
 }
 
 void count_running(PoolState& s, void* owner, int delta) {
@@ -69,6 +78,21 @@ unsigned running_for(const PoolState& s, void* owner) {
 
 }  // namespace
 
+bool spawn_quiet_thread(std::function<void()> fn) {
+  sigset_t all, old;
+  sigfillset(&all);
+  // The new thread inherits this mask, so it never runs with signals open.
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  bool ok = true;
+  try {
+    std::thread(std::move(fn)).detach();
+  } catch (...) {
+    ok = false;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return ok;
+}
+
 HelperPool& HelperPool::get() {
   static HelperPool* pool = new HelperPool();
   return *pool;
@@ -78,27 +102,48 @@ void HelperPool::enqueue(const HelperJob* jobs, size_t n) {
   if (n == 0) return;
   PoolState& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  s.jobs.insert(s.jobs.end(), jobs, jobs + n);
-  if (s.waiting == 0 && s.threads < max_threads()) {
-    s.threads++;
-    std::thread([this] { worker(); }).detach();
+  size_t file_jobs = 0;
+  for (size_t i = 0; i < n; i++) {
+    const HelperJob& job = jobs[i];
+    s.jobs.push_back(job);
+    if (!job.stream) {
+      file_jobs++;
+      continue;
+    }
+    // A stream lane gets a thread of its own, which keeps the lane until it
+    // has no more work.
+    if (lane_busy(s, job.owner, job.lane)) continue;
+    s.busy_lanes.emplace_back(job.owner, job.lane);
+    void* owner = job.owner;
+    int lane = job.lane;
+    if (!spawn_quiet_thread([this, owner, lane] { worker(true, owner, lane); })) free_lane(s, owner, lane);
   }
-  if (n == 1)
+  // One shared thread per queued job that no sleeping thread will take, up to
+  // the cap: a job that blocks long never holds back the ones behind it.
+  size_t idle = s.waiting;
+  for (size_t k = idle; k < file_jobs && s.threads < max_threads(); k++) {
+    if (!spawn_quiet_thread([this] { worker(false, nullptr, -1); })) break;
+    s.threads++;
+  }
+  if (file_jobs == 1)
     s.work.notify_one();
-  else
+  else if (file_jobs > 1)
     s.work.notify_all();
 }
 
-// Called with the lock held: takes the first job whose lane is free, and the
-// lane's queued jobs right behind it when they can run as one batch.
-bool HelperPool::next_job(std::vector<HelperJob>* out) {
+// Called with the lock held: takes the first job this thread may run (a
+// stream thread: its own lane's; a shared thread: a file job whose lane is
+// free), and the lane's queued jobs right behind it when they can run as one
+// batch.
+bool HelperPool::next_job(std::vector<HelperJob>* out, bool stream_lane, void* owner, int lane) {
   PoolState& s = state();
   for (auto it = s.jobs.begin(); it != s.jobs.end(); ++it) {
-    if (it->lane >= 0 && lane_busy(s, it->owner, it->lane)) continue;
+    if (stream_lane ? (it->owner != owner || it->lane != lane) : it->stream) continue;
+    if (!stream_lane && it->lane != -1 && lane_busy(s, it->owner, it->lane)) continue;
     const HelperJob first = *it;
     out->push_back(first);
     it = s.jobs.erase(it);
-    if (first.lane >= 0 && first.run_batch != nullptr) {
+    if (first.lane != -1 && first.run_batch != nullptr) {
       while (it != s.jobs.end() && out->size() < kBatch) {
         if (it->owner == first.owner && it->lane == first.lane) {
           if (it->run_batch != first.run_batch) break;  // keep the lane's order
@@ -109,21 +154,27 @@ bool HelperPool::next_job(std::vector<HelperJob>* out) {
         }
       }
     }
-    if (first.lane >= 0) s.busy_lanes.emplace_back(first.owner, first.lane);
+    if (!stream_lane && first.lane != -1) s.busy_lanes.emplace_back(first.owner, first.lane);
     count_running(s, first.owner, +1);
     return true;
   }
   return false;
 }
 
-void HelperPool::worker() {
+// A shared thread runs file jobs for ever; a stream thread runs its lane's
+// jobs until there are none, then gives the lane up and ends.
+void HelperPool::worker(bool stream_lane, void* owner, int lane) {
   PoolState& s = state();
   std::vector<HelperJob> batch;
   batch.reserve(kBatch);
   std::unique_lock<std::mutex> lock(s.mu);
   for (;;) {
     batch.clear();
-    if (!next_job(&batch)) {
+    if (!next_job(&batch, stream_lane, owner, lane)) {
+      if (stream_lane) {
+        free_lane(s, owner, lane);
+        return;
+      }
       s.waiting++;
       s.work.wait(lock);
       s.waiting--;
@@ -136,14 +187,26 @@ void HelperPool::worker() {
     else
       batch[0].run(batch[0]);
     lock.lock();
-    if (job.lane >= 0) {
-      auto key = std::make_pair(job.owner, job.lane);
-      s.busy_lanes.erase(std::find(s.busy_lanes.begin(), s.busy_lanes.end(), key));
+    if (!stream_lane && job.lane != -1) {
+      free_lane(s, job.owner, job.lane);
       s.work.notify_all();  // the next job of this lane may be waiting
     }
     count_running(s, job.owner, -1);
     s.idle.notify_all();
   }
+}
+
+int HelperPool::cancel(void* owner, uint32_t slot) {
+  PoolState& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (auto it = s.jobs.begin(); it != s.jobs.end(); ++it) {
+    if (it->owner == owner && it->slot == slot) {
+      int fd = it->fd;
+      s.jobs.erase(it);
+      return fd;
+    }
+  }
+  return -1;
 }
 
 std::vector<HelperJob> HelperPool::quiesce(void* owner) {

@@ -1,16 +1,26 @@
 // Helper threads for work that must not run on the event loop: requests that
-// RWF_NOWAIT bounced (re-issued with a blocking io_submit), O_APPEND writes, and
-// the whole threadpool backend. One pool per process, shared by every context
-// and worker thread; threads are started on demand and sleep on a condition
-// variable when idle (nothing spins).
+// RWF_NOWAIT bounced (re-issued with a blocking io_submit), O_APPEND writes, the
+// whole threadpool backend, and every request on a pipe, socket or character
+// device. One pool per process, shared by every context and worker thread.
+//
+// Two kinds of job, so that one that waits for good delays no other:
+//  - file jobs (regular files, block devices) finish in bounded time. They run
+//    on shared threads, started one per queued job up to a cap (4 per CPU,
+//    8 to 64), which sleep on a condition variable when idle.
+//  - stream jobs (pipes, sockets, character devices) may wait for data that
+//    never comes. Each stream lane gets a thread of its own while it has work,
+//    outside the cap, which waits in poll(2) and can be woken to give up.
 //
 // Jobs with the same (owner, lane) run one at a time in FIFO order; that is how
 // writes to one fd keep the order they were issued in. Lane -1 runs in parallel.
 // A lane's queued jobs that share a run_batch are taken together, in order.
+// Every helper thread blocks every signal: a signal meant for the process never
+// interrupts a request (EINTR) and is never handled on these threads.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace laio {
@@ -22,7 +32,8 @@ struct HelperJob {
   void* owner;                  // the queue the job belongs to
   uint32_t slot;                // request slot in that queue
   int fd;                       // a dup of the user's fd, owned by the job
-  int lane;                     // serial lane key (the user's fd), or -1
+  int lane;                     // serial lane key, or -1
+  bool stream;                  // may wait for good: a thread of its own
 };
 
 class HelperPool {
@@ -31,14 +42,21 @@ class HelperPool {
 
   // Queues n jobs under one lock.
   void enqueue(const HelperJob* jobs, size_t n);
+  // Removes the owner's job for slot if it has not started; returns its fd
+  // (for the caller to close), or -1 when it is running or done.
+  int cancel(void* owner, uint32_t slot);
   // Removes the owner's jobs that have not started (returned, so the caller can
   // release them) and waits until none of its jobs is running.
   std::vector<HelperJob> quiesce(void* owner);
 
  private:
   HelperPool() = default;
-  void worker();
-  bool next_job(std::vector<HelperJob>* out);
+  void worker(bool stream_lane, void* owner, int lane);
+  bool next_job(std::vector<HelperJob>* out, bool stream_lane, void* owner, int lane);
 };
+
+// Starts a detached thread with every signal blocked (see above); false if
+// no thread could be made.
+bool spawn_quiet_thread(std::function<void()> fn);
 
 }  // namespace laio

@@ -47,6 +47,7 @@ Napi::Function NativeQueue::define(Napi::Env env) {
                      {
                          InstanceMethod<&NativeQueue::submit>("submit"),
                          InstanceMethod<&NativeQueue::copy_out>("copyOut"),
+                         InstanceMethod<&NativeQueue::cancel>("cancel"),
                          InstanceMethod<&NativeQueue::wait_sync>("waitSync"),
                          InstanceMethod<&NativeQueue::counters>("counters"),
                          InstanceMethod<&NativeQueue::destroy>("destroy"),
@@ -160,6 +161,14 @@ Napi::Value NativeQueue::copy_out(const Napi::CallbackInfo& info) {
   if (!resolve_views(env, info[2], op, &views_)) return Napi::Number::New(env, -EFAULT);
   int64_t r = queue_->copy_out(slot, res, views_.parts.data(), static_cast<unsigned>(views_.parts.size()));
   return Napi::Number::New(env, static_cast<double>(r));
+}
+
+// cancel(slot): true when the request had not started on its helper (it waited
+// behind another on its fd) and is taken back; its slot is free again.
+Napi::Value NativeQueue::cancel(const Napi::CallbackInfo& info) {
+  bool done = queue_ != nullptr && !closing_ && info[0].IsNumber() &&
+              queue_->cancel(info[0].As<Napi::Number>().Uint32Value());
+  return Napi::Boolean::New(info.Env(), done);
 }
 
 Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {

@@ -21,6 +21,7 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink {
   Napi::Value destroy(const Napi::CallbackInfo& info);
   Napi::Value backend(const Napi::CallbackInfo& info);
   Napi::Value copy_out(const Napi::CallbackInfo& info);
+  Napi::Value cancel(const Napi::CallbackInfo& info);
 
   void deliver(unsigned n) override;
   void set_busy(bool busy) override;

@@ -91,6 +91,10 @@ bool nowait_partial(const Slot& s, long long res) {
   return static_cast<long long>(s.cb.aio_offset) + res < static_cast<long long>(st.st_size);
 }
 
+// Lane keys: -1 parallel, an fd for O_APPEND writes, below -1 for streams
+// (reads and writes apart: a read waiting for data must not hold up a write).
+int stream_lane(int fd, bool write) { return -2 - ((fd << 1) | (write ? 1 : 0)); }
+
 uint64_t join64(int32_t lo, int32_t hi) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | static_cast<uint32_t>(lo);
 }
@@ -104,17 +108,19 @@ struct FdFacts {
   int append = -1;             // -1: not asked yet
   int refused[2] = {-1, -1};   // [read, write]
   uint64_t id = 0;             // 0: not asked yet
+  mode_t mode = 0;
 
   void on(int user_fd) {
     if (user_fd == fd) return;
     fd = user_fd;
     append = refused[0] = refused[1] = -1;
-    id = 0;
+    struct stat st;
+    bool open = fstat(fd, &st) == 0;
+    id = open ? stat_file_id(st) : kNoFile;
+    mode = open ? st.st_mode : 0;
   }
-  uint64_t file_id() {
-    if (id == 0) id = fd_file_id(fd);
-    return id;
-  }
+  uint64_t file_id() const { return id; }
+  bool stream() const { return is_stream(mode); }
   bool appends() {
     if (append < 0) {
       int fl = fcntl(fd, F_GETFL);
@@ -152,6 +158,7 @@ int Queue::create(napi_env env, unsigned depth, bool allow_threadpool, int32_t* 
   if (r < 0) {
     if (q->ctx_ != 0) io_destroy(q->ctx_);
     if (q->efd_ >= 0) close(q->efd_);
+    if (q->wake_efd_ >= 0) close(q->wake_efd_);
     delete q;
     return r;
   }
@@ -173,6 +180,8 @@ int Queue::init(napi_env env, bool allow_threadpool) {
   reap_batch_ = reap_batch(depth_);
   efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (efd_ < 0) return -errno;
+  wake_efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_efd_ < 0) return -errno;
   int r = io_setup(depth_, &ctx_);
   if (r < 0) {
     ctx_ = 0;
@@ -251,6 +260,14 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     s.busy = true;
     inflight_++;
     e[kSqStatus] = s.copy_out ? kStatusCopyOut : kStatusInFlight;
+    if (is_data(s.op) && facts.stream() &&
+        (backend_ == Backend::Threadpool || !(e[kSqFlags] & kFlagUserNowait))) {
+      // A pipe, socket or character device may wait for good: its requests go
+      // to a thread of their own per fd and direction, in order (helper_pool.h).
+      int err = to_helper(s, stream_lane(s.user_fd, is_write(s.op)), run_stream, 0, true);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
     if (backend_ == Backend::Threadpool) {
       // Refused now (e.g. EBADF: the fd cannot be dup'ed), as io_submit would
       // refuse it. It used to go to ready_, where nothing woke the loop to
@@ -344,7 +361,7 @@ int Queue::stage_threadpool(Slot& s) {
   return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
 }
 
-int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file) {
+int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file, bool stream) {
   // The job owns a dup: the caller may close its fd before a helper gets to it.
   int fd = fcntl(s.user_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return -errno;
@@ -353,7 +370,7 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect
     return -EBADF;
   }
   auto batch = run == run_resubmit ? run_resubmit_batch : nullptr;
-  staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane});
+  staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane, stream});
   return 0;
 }
 
@@ -569,8 +586,9 @@ void Queue::read_counters(double* out) const {
 // Submits one iocb from a helper thread without RWF_NOWAIT, blocking as long
 // as the kernel needs; the completion comes through the ring as usual.
 long Queue::submit_blocking(struct iocb cb, int fd) {
+  // RWF_NOWAIT here is the caller's own (flags.nowait): kept, so that an
+  // append refuses to block as any other request does.
   cb.aio_fildes = static_cast<uint32_t>(fd);
-  cb.aio_rw_flags &= ~RWF_NOWAIT;
   struct iocb* p = &cb;
   long r;
   for (int tries = 0;; tries++) {
@@ -623,8 +641,7 @@ void Queue::run_resubmit_batch(HelperJob* jobs, unsigned n) {
   for (unsigned i = 0; i < n; i++) {
     const Slot& s = q->slots_[jobs[i].slot];
     cbs[i] = s.cb;  // copied before io_submit, as in run_resubmit
-    cbs[i].aio_fildes = static_cast<uint32_t>(jobs[i].fd);
-    cbs[i].aio_rw_flags &= ~RWF_NOWAIT;
+    cbs[i].aio_fildes = static_cast<uint32_t>(jobs[i].fd);  // RWF_NOWAIT: as in submit_blocking
     counted[i] = s.pending_accept;
     if (counted[i]) bump(q->counters_[kSubmitted]);
     ptrs[i] = &cbs[i];
@@ -707,33 +724,119 @@ void Queue::run_execute(HelperJob& job) {
   q->post(job.slot, res);
 }
 
+// Waits until fd is ready for the request's direction, or the queue shuts down.
+bool Queue::wait_ready(int fd, bool write) {
+  struct pollfd p[2] = {{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0}, {wake_efd_, POLLIN, 0}};
+  for (;;) {
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    return (p[1].revents & POLLIN) == 0;
+  }
+}
+
+// A request on a pipe, socket or character device, on its lane's own thread:
+// waits for readiness in poll(2), where shutdown can wake it, then transfers
+// without blocking. A read returns what is there, as read(2) does; a write
+// goes on until every byte is written, as a blocking write(2) does.
+void Queue::run_stream(HelperJob& job) {
+  auto* q = static_cast<Queue*>(job.owner);
+  Slot& s = q->slots_[job.slot];
+  bump(q->counters_[kSubmitted]);
+  const bool write = is_write(s.op);
+  const bool once = (s.cb.aio_rw_flags & RWF_NOWAIT) != 0;  // the caller's flags.nowait
+  const int flags = static_cast<int>(s.cb.aio_rw_flags) & ~RWF_NOWAIT;
+  thread_local std::vector<struct iovec> iov;
+  iov.assign(s.iov.begin(), s.iov.end());
+  size_t first = 0;
+  uint64_t done = 0;
+  bool nowait = true;  // until the fd says it has no RWF_NOWAIT
+  int32_t res;
+  for (;;) {
+    const int cnt = static_cast<int>(iov.size() - first);
+    ssize_t r = write ? pwritev2(job.fd, iov.data() + first, cnt, -1, flags | (nowait ? RWF_NOWAIT : 0))
+                      : preadv2(job.fd, iov.data() + first, cnt, -1, flags | (nowait ? RWF_NOWAIT : 0));
+    if (r >= 0) {
+      done += static_cast<uint64_t>(r);
+      if (!write || done >= s.named || once) {
+        res = clamp_res(static_cast<long long>(done));
+        break;
+      }
+      // Short write: the rest, from where it stopped.
+      size_t left = static_cast<size_t>(r);
+      while (left > 0 && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+      if (left > 0) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+      continue;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == EOPNOTSUPP && nowait && !once) {
+      nowait = false;  // wait for readiness, then a plain (blocking) call
+    } else if (err != EAGAIN || once) {
+      res = done > 0 ? clamp_res(static_cast<long long>(done)) : -err;
+      break;
+    }
+    if (!q->wait_ready(job.fd, write)) {
+      res = done > 0 ? clamp_res(static_cast<long long>(done)) : -ECANCELED;
+      break;
+    }
+  }
+  close(job.fd);
+  bump(q->counters_[kCompleted]);
+  q->post(job.slot, res);
+}
+
+bool Queue::cancel(uint32_t slot) {
+  if (closed_ || slot >= depth_ || !slots_[slot].busy) return false;
+  int fd = HelperPool::get().cancel(this, slot);
+  if (fd < 0) return false;
+  close(fd);
+  Slot& s = slots_[slot];
+  if (!s.pending_accept) bump(counters_[kCompleted]);  // the kernel had counted it
+  s.busy = false;
+  s.drop_pins();
+  s.copy_out = false;
+  s.trim_scratch();
+  inflight_--;
+  update_busy();
+  return true;
+}
+
 // ---- shutdown ----
 
 void Queue::shutdown(bool background, bool keep_alive) {
   if (closed_) return;
   closed_ = true;
+  uint64_t one = 1;
+  while (write(wake_efd_, &one, sizeof one) < 0 && errno == EINTR) {
+  }
   for (const HelperJob& job : staged_jobs_) close(job.fd);
   staged_jobs_.clear();
   for (const HelperJob& job : HelperPool::get().quiesce(this)) close(job.fd);
-  if (backend_ == Backend::Kernel && background && inflight_ == 0) {
+  if (backend_ == Backend::Kernel && background) {
     // io_destroy waits for an RCU grace period (about 30 ms here) even when
-    // idle: not on the event loop. The thread touches nothing of ours after
-    // setting destroyed_, and signals through its own dup of the eventfd.
+    // idle, and for every request still in flight: not on the event loop, and
+    // at exit not one context after another. Requests in flight touch only
+    // package memory (owned_memory.h), freed by finish() once io_destroy has
+    // returned. The thread touches nothing of ours after setting destroyed_,
+    // and signals through its own dup of the eventfd.
     int efd = fcntl(efd_, F_DUPFD_CLOEXEC, 0);
-    if (efd >= 0) {
+    std::atomic<bool>* destroyed = &destroyed_;
+    if (efd >= 0 && spawn_quiet_thread([ctx = ctx_, efd, destroyed] {
+          io_destroy(ctx);
+          destroyed->store(true, std::memory_order_release);
+          uint64_t one = 1;
+          while (write(efd, &one, sizeof one) < 0 && errno == EINTR) {
+          }
+          close(efd);
+        })) {
       background_ = true;
       if (keep_alive) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
-      std::atomic<bool>* destroyed = &destroyed_;
-      std::thread([ctx = ctx_, efd, destroyed] {
-        io_destroy(ctx);
-        destroyed->store(true, std::memory_order_release);
-        uint64_t one = 1;
-        while (write(efd, &one, sizeof one) < 0 && errno == EINTR) {
-        }
-        close(efd);
-      }).detach();
       return;
     }
+    if (efd >= 0) close(efd);
   }
   // io_destroy returns only when the kernel has finished every request, so
   // no buffer is written after this point.
@@ -747,6 +850,8 @@ void Queue::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), on_closed);  // stops polling now
   close(efd_);
   efd_ = -1;
+  close(wake_efd_);
+  wake_efd_ = -1;
   if (sink_ != nullptr) {
     Sink* sink = sink_;
     sink_ = nullptr;
@@ -762,13 +867,16 @@ void Queue::on_closed(uv_handle_t* handle) {
 }
 
 void Queue::on_env_cleanup(napi_async_cleanup_hook_handle, void* arg) {
-  // The environment is going away (a worker exits): finish as close() would.
-  // on_closed removes the hook once the handle is really closed.
+  // The environment is going away (a worker exits, or the process): finish as
+  // close() would, but without waiting for requests in flight: io_destroy runs
+  // on its own thread, for every context at once, and the environment waits
+  // until on_closed removes this hook.
   auto* q = static_cast<Queue*>(arg);
-  // Synchronous: requests may be in flight and their buffers are about to be
-  // freed. A background destroy already under way only needs the loop to wait.
-  if (q->background_) uv_ref(reinterpret_cast<uv_handle_t*>(q->poll_));
-  q->shutdown(false, false);
+  if (q->background_) {
+    uv_ref(reinterpret_cast<uv_handle_t*>(q->poll_));  // a destroy already under way
+    return;
+  }
+  q->shutdown(true, true);
 }
 
 }  // namespace laio

@@ -94,6 +94,9 @@ class Queue {
   // ready ones to cq without calling JS. Returns how many (0 when idle).
   unsigned wait_sync();
   void read_counters(double* out) const;
+  // Takes back a request still waiting for a helper (behind a blocked one on
+  // its fd): true when it was, and its slot is free again; false once it runs.
+  bool cancel(uint32_t slot);
 
   // Ends the queue: drops unstarted helper jobs, waits for the kernel to finish
   // with every buffer (io_destroy), closes the eventfd, then tells the sink
@@ -112,7 +115,7 @@ class Queue {
   int stage_threadpool(Slot& s);  // 0, or a negative errno: not staged
   void submit_batch(int32_t* sq);
   // expect_file: when not 0, the fd must still name that file (a late re-issue).
-  int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0);
+  int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0, bool stream = false);
 
   bool collect(unsigned limit);
   bool reap_kernel(unsigned limit, uint32_t inline_gen);
@@ -140,6 +143,8 @@ class Queue {
   void after_blocking(HelperJob& job, long r, bool counted_here);
   void post_heat(int fd, bool hit);  // any thread
   static void run_execute(HelperJob& job);
+  static void run_stream(HelperJob& job);
+  bool wait_ready(int fd, bool write);  // false: the queue is shutting down
 
   Backend backend_ = Backend::Kernel;
   const unsigned depth_;
@@ -148,6 +153,7 @@ class Queue {
   aio_context_t ctx_ = 0;
   CompletionRing ring_;
   int efd_ = -1;
+  int wake_efd_ = -1;  // readable once the queue shuts down: stream jobs give up
   bool nowait_ = false;
   uv_poll_t* poll_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;

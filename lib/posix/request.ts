@@ -109,7 +109,7 @@ export function failNow(req: PosixRequest, errno: number): void {
 export function cancel(req: PosixRequest): boolean {
   if (req.held) {
     req.held = false;
-  } else if (!sharedEngine().removeQueued(req)) {
+  } else if (!sharedEngine().cancel(req)) {
     return false;
   }
   finish(req, -ECANCELED, true);

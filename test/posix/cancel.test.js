@@ -6,12 +6,15 @@ const { tmpFile, pattern } = require('../helpers');
 
 aio.aio_init({ aio_num: 2 });
 
-test('queued beyond the depth: AIO_CANCELED, ECANCELED, notification; in the kernel: AIO_NOTCANCELED', async () => {
+test('queued beyond the depth: AIO_CANCELED, ECANCELED, notification; started: AIO_NOTCANCELED', async () => {
+  // Two FIFO reads, one per FIFO: each starts on its own helper and waits.
   const f = fifo();
+  const g = fifo();
   const { fd, file } = tmpFile();
-  const inKernel = [cb(f.fd, 0, Buffer.alloc(1)), cb(f.fd, 0, Buffer.alloc(1))];
+  const inKernel = [cb(f.fd, 0, Buffer.alloc(1)), cb(g.fd, 0, Buffer.alloc(1))];
   inKernel.forEach((c) => aio.aio_read(c));
   await turns(2);
+  await new Promise((r) => setTimeout(r, 50)); // started
   const log = [];
   const queued = Array.from({ length: 5 }, (_, i) => cb(fd, i, Buffer.from([65 + i])));
   queued.forEach((c, i) => {
@@ -30,11 +33,13 @@ test('queued beyond the depth: AIO_CANCELED, ECANCELED, notification; in the ker
   expect(log.every((e) => e.status === aio.ECANCELED)).toBe(true);
   // On the FIFO: one in the kernel, so AIO_NOTCANCELED for all of them.
   expect(aio.aio_cancel(f.fd, null)).toBe(aio.AIO_NOTCANCELED);
-  f.feed('ab');
+  f.feed('a');
+  g.feed('b');
   await until(() => inKernel.every((c) => aio.aio_error(c) === 0));
   expect(aio.aio_cancel(f.fd)).toBe(aio.AIO_ALLDONE); // nothing outstanding
   expect(fs.readFileSync(file, 'utf8')).toBe(''); // no cancelled write ran
   f.close();
+  g.close();
   fs.closeSync(fd);
 });
 

@@ -76,29 +76,31 @@ test('LIO_WAIT resolves only when every entry is final', async () => {
 
 test('a cancelled entry still counts in its group, and LIO_WAIT then rejects with EIO', async () => {
   const { fd } = tmpFile();
-  const f = fifo();
-  // Four FIFO reads fill the depth and stay in flight; the writes wait in user space.
-  const blockers = Array.from({ length: 4 }, () => cb(f.fd, 0, Buffer.alloc(1), { aio_lio_opcode: aio.LIO_READ }));
+  // Four FIFO reads, one per FIFO, fill the depth and start (each waits on its
+  // own helper); the writes wait in user space.
+  const fs4 = Array.from({ length: 4 }, () => fifo());
+  const blockers = fs4.map((f) => cb(f.fd, 0, Buffer.alloc(1), { aio_lio_opcode: aio.LIO_READ }));
   const writes = Array.from({ length: 6 }, (_, i) => cb(fd, i * 10, pattern(10, i), { aio_lio_opcode: aio.LIO_WRITE }));
   const log = [];
   writes[2].aio_sigevent = thread(log, 'cancelled', writes[2]);
   const p = aio.lio_listio(aio.LIO_WAIT, [...blockers, ...writes]);
   await turns(2);
+  await new Promise((r) => setTimeout(r, 50)); // the blockers started
   expect(aio.aio_cancel(fd, writes[2])).toBe(aio.AIO_CANCELED);
   expect(aio.aio_error(writes[2])).toBe(aio.ECANCELED);
   expect(aio.aio_return(writes[2])).toBe(-1);
-  // The FIFO reads are in the kernel: not cancellable.
-  expect(aio.aio_cancel(f.fd, blockers[0])).toBe(aio.AIO_NOTCANCELED);
+  // The FIFO reads have started: not cancellable.
+  expect(aio.aio_cancel(fs4[0].fd, blockers[0])).toBe(aio.AIO_NOTCANCELED);
   let settled = false;
   p.catch(() => (settled = true));
   await turns(3);
   expect(settled).toBe(false); // the blockers still hold the group
-  f.feed('abcd');
+  for (const f of fs4) f.feed('a');
   await expect(p).rejects.toMatchObject({ code: 'EIO', errno: -5 });
   expect(log).toEqual([{ name: 'cancelled', status: aio.ECANCELED }]);
   expect(writes.map((c) => aio.aio_error(c))).toEqual([0, 0, aio.ECANCELED, 0, 0, 0]);
   expect(blockers.map((c) => aio.aio_return(c))).toEqual([1, 1, 1, 1]);
-  f.close();
+  for (const f of fs4) f.close();
   fs.closeSync(fd);
 });
 
