@@ -18,7 +18,7 @@ cd "$root"
 
 if [[ "${1:-}" == --self-check ]]; then
   anchor='unsigned Queue::move_ready_to_cq() {'
-  grep -qF "$anchor" src-native/queue.cc || { echo "self-check: anchor not found in queue.cc" >&2; exit 1; }
+  grep -qF "$anchor" src-native/queue_reap.cc || { echo "self-check: anchor not found in queue_reap.cc" >&2; exit 1; }
   declare -A bug=(
     [asan]='  slots_.data()[depth_].busy = false;  // SELF-CHECK: heap-buffer-overflow'
     [ubsan]='  { volatile int32_t big = INT32_MAX; int32_t r = big + static_cast<int32_t>(ready_.size() + 1); cq_[0] += (r == 0); }  // SELF-CHECK: signed overflow'
@@ -28,7 +28,7 @@ if [[ "${1:-}" == --self-check ]]; then
     dir="$root/build-asan/self-check-$kind"
     rm -rf "$dir" && mkdir -p "$dir"
     cp -r src-native "$dir/src-native"
-    python3 - "$dir/src-native/queue.cc" "$anchor" "${bug[$kind]}" <<'PY'
+    python3 - "$dir/src-native/queue_reap.cc" "$anchor" "${bug[$kind]}" <<'PY'
 import sys
 path, anchor, line = sys.argv[1:4]
 s = open(path).read()

@@ -7,6 +7,8 @@ export type RwMode = 'randread' | 'randwrite' | 'read' | 'write' | 'randrw';
 export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fio';
 /** Page cache state at the start of each engine's run of a buffered job. */
 export type CacheMode = 'cold' | 'warm';
+/** Whose memory the requests use: allocAligned (zero copy) or plain ArrayBuffers (copied through scratch). */
+export type BufferMode = 'aligned' | 'plain';
 
 /** Every `--rw`. */
 export const RW_MODES: readonly RwMode[] = ['randread', 'randwrite', 'read', 'write', 'randrw'];
@@ -33,6 +35,7 @@ export interface BenchOptions {
   report: string | undefined;
   /** Requests per `lio_listio` list in the lio engine. */
   lioBatch: number | undefined;
+  buffers: BufferMode;
   help: boolean;
 }
 
@@ -65,6 +68,9 @@ on a file created in the temporary directory and removed afterwards.
   --allow-write      permit writes to --filename
   --engines LIST     comma-separated: aio,lio,fs,fs-pool,fio                  [all]
   --lio-batch N      requests per lio_listio list (lio engine)                [min(iodepth, 8)]
+  --buffers KIND     aligned: allocAligned buffers, which requests use in place;
+                     plain: ordinary ArrayBuffers, which aio and lio copy
+                     through package memory (shows that copy's cost)         [aligned]
   --json             print one JSON object on stdout instead of the table
   --report FILE      also write a self-contained HTML report
   -h, --help         this text
@@ -85,6 +91,7 @@ const VALUE_OPTIONS = new Set([
   'engines',
   'report',
   'lio-batch',
+  'buffers',
 ]);
 // Flags that may also be written fio-style with a value: --direct=1, --buffered=0.
 const FLAG_OPTIONS = new Set(['direct', 'buffered', 'allow-write', 'json', 'help']);
@@ -128,6 +135,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     json: false,
     report: undefined,
     lioBatch: undefined,
+    buffers: 'aligned',
     help: false,
   };
   let cacheGiven = false;
@@ -175,6 +183,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case 'lio-batch':
         o.lioBatch = intOption(name, value, 1, MAX_IODEPTH);
+        break;
+      case 'buffers':
+        if (value !== 'aligned' && value !== 'plain') throw new UsageError(`--buffers must be aligned or plain (got '${value}')`);
+        o.buffers = value;
         break;
       case 'runtime': {
         const ms = parseDuration(value);

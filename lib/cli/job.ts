@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BenchOptions, CacheMode, DEFAULT_SIZE, RwMode, writes } from './args';
+import { BenchOptions, BufferMode, CacheMode, DEFAULT_SIZE, RwMode, writes } from './args';
 import { formatSize } from './units';
 
 /** The job as every engine runs it. */
@@ -21,6 +21,7 @@ export interface Job {
   /** True when the benchmark created the file (and so may write it and will remove it). */
   createdFile: boolean;
   lioBatch: number;
+  buffers: BufferMode;
 }
 
 /** A refusal before anything runs: a clear message, exit code 1. */
@@ -70,7 +71,7 @@ export interface JobPlan {
  */
 export function planJob(o: BenchOptions): JobPlan {
   const lioBatch = Math.min(o.lioBatch ?? 8, o.iodepth);
-  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch };
+  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch, buffers: o.buffers };
   let filename: string;
   let st: fs.Stats | undefined;
   if (o.filename !== undefined) {

@@ -1,6 +1,7 @@
 // What each request does (where, read or write) and what it cost, shared by the
 // in-process engines so that they differ only in how they issue the I/O.
 import { allocAligned } from '../align';
+import { binding } from '../native';
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
 import { LatencyHistogram } from './histogram';
@@ -42,17 +43,24 @@ export class Workload {
 }
 
 /**
- * One aligned buffer per request in flight, as every engine uses. Written data is
- * random so that no layer can shortcut zeroes.
+ * One 4096-aligned buffer per request in flight, as every engine uses: from
+ * allocAligned (package memory, used in place), or with `plain`, inside an
+ * ordinary ArrayBuffer (which aio and lio copy through package memory). Written
+ * data is random so that no layer can shortcut zeroes.
  */
-export function makeBuffers(count: number, bs: number, filled: boolean): Buffer[] {
+export function makeBuffers(count: number, bs: number, filled: boolean, plain = false): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const b = allocAligned(bs, 4096);
+    const b = plain ? plainAligned(bs) : allocAligned(bs, 4096);
     if (filled) randomFillSync(b);
     out.push(b);
   }
   return out;
+}
+
+function plainAligned(bs: number): Buffer {
+  const ab = new ArrayBuffer(bs + 4096);
+  return Buffer.from(ab, binding.alignOffset(ab, 4096), bs);
 }
 
 /** The error for a transfer that moved fewer bytes than asked. */

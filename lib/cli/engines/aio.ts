@@ -10,7 +10,7 @@ export function aioEngine(job: WorkerJob, w: Workload): EngineRunner {
   const flags = (w.writeShare > 0 ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | (job.direct ? fs.constants.O_DIRECT : 0);
   const fd = fs.openSync(job.filename, flags);
   const ctx = new AioContext({ depth: job.iodepth });
-  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0);
+  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0, job.buffers === 'plain');
 
   return {
     async run() {

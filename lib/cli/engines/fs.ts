@@ -9,7 +9,7 @@ import type { EngineRunner, WorkerJob } from './types';
 export async function fsEngine(job: WorkerJob, w: Workload): Promise<EngineRunner> {
   const flags = (w.writeShare > 0 ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | (job.direct ? fs.constants.O_DIRECT : 0);
   const fh = await fs.promises.open(job.filename, flags);
-  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0);
+  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0, job.buffers === 'plain');
   const bs = job.bs;
 
   return {

@@ -50,7 +50,7 @@ export function lioEngine(job: WorkerJob, w: Workload): EngineRunner {
   api.aio_init?.({ aio_num: Math.max(job.iodepth, 1) });
   const flags = (w.writeShare > 0 ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | (job.direct ? fs.constants.O_DIRECT : 0);
   const fd = fs.openSync(job.filename, flags);
-  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0);
+  const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0, job.buffers === 'plain');
   const bs = job.bs;
   const lists: Aiocb[][] = [];
   for (let i = 0; i < job.iodepth; i += job.lioBatch) {

@@ -1,0 +1,244 @@
+// Queue, part 3 of 4: completion. Events come from the kernel's ring (or
+// io_getevents), RWF_NOWAIT refusals and short results are bounced to helpers,
+// results from helpers come through posted_, and on_poll delivers one bounded
+// batch per wake-up to JavaScript through cq.
+#include "queue.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "file_id.h"
+#include "kernel_abi.h"
+#include "queue_internal.h"
+
+namespace laio {
+namespace {
+
+// Is this short count from a request we made RWF_NOWAIT only where it would
+// have blocked? A NOWAIT read stops at the first page that is not cached and
+// returns what it copied (preadv2(2)); a NOWAIT write may stop likewise. Such a
+// request must be re-issued blocking. A short read that ends at end of file is
+// the true result (0 always is: "would block" with nothing done is EAGAIN).
+// Only positional files qualify: a short read from a pipe or socket has
+// consumed what it returned, and a short write to one has delivered it, so
+// either would lose or duplicate data if issued again.
+bool nowait_partial(const Slot& s, long long res) {
+  if (res <= 0 || !is_data(s.op)) return false;
+  if (static_cast<uint64_t>(res) >= s.named) return false;
+  struct stat st;
+  if (fstat(s.user_fd, &st) != 0) return false;
+  if (S_ISBLK(st.st_mode)) return true;
+  if (!S_ISREG(st.st_mode)) return false;
+  if (is_write(s.op)) return true;
+  return static_cast<long long>(s.cb.aio_offset) + res < static_cast<long long>(st.st_size);
+}
+
+}  // namespace
+
+bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
+  unsigned left = limit;
+  while (left > 0) {
+    const unsigned cap = std::min(left, static_cast<unsigned>(events_.size()));
+    unsigned n = 0;
+    if (ring_.usable()) {
+      n = ring_.reap(events_.data(), cap);
+      bump(counters_[kUserReaps], n);
+    } else {
+      struct timespec zero = {0, 0};
+      long r;
+      do {
+        r = io_getevents(ctx_, 0, cap, events_.data(), &zero);
+        bump(counters_[kGeteventsCalls]);
+      } while (r == -EINTR);
+      n = r > 0 ? static_cast<unsigned>(r) : 0;
+    }
+    for (unsigned i = 0; i < n; i++) {
+      const struct io_event& ev = events_[i];
+      if (ev.data >= depth_ || !slots_[ev.data].busy) continue;
+      Slot& s = slots_[ev.data];
+      if (s.auto_nowait && (ev.res == -EAGAIN || ev.res == -EOPNOTSUPP)) {
+        if (ev.res == -EOPNOTSUPP) refusers_.remember(s.user_fd, is_write(s.op));
+        else if (!is_write(s.op)) heat_.miss(s.user_fd);
+        bounce(s);
+        continue;
+      }
+      if (s.auto_nowait && nowait_partial(s, ev.res)) {
+        // Not the true result: re-issued blocking (whole) on a helper. Found
+        // by the soak test: with pages evicted under it, a buffered read came
+        // back short in the middle of a file and the caller saw zeros.
+        if (!is_write(s.op)) heat_.miss(s.user_fd);
+        bounce(s, clamp_res(ev.res));
+        continue;
+      }
+      if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd);
+      bump(counters_[kCompleted]);
+      Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
+      if (s.gen == inline_gen)
+        ready_.push_back(c);
+      else
+        later_push(c);
+    }
+    if (n < cap) return false;
+    left -= n;
+  }
+  return true;  // stopped at the limit: there may be more
+}
+
+// RWF_NOWAIT said the request would block: re-issue it, blocking, on a helper.
+void Queue::bounce(Slot& s, int32_t if_not_bounced) {
+  bump(counters_[kFallbacks]);
+  s.cb.aio_rw_flags &= ~RWF_NOWAIT;
+  s.auto_nowait = false;
+  // Reaped after io_submit returned, the fd may have been closed and its number
+  // reused: the re-issue must reach the same file or fail.
+  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit, s.file_id);
+  if (err < 0) {
+    if (!s.pending_accept) bump(counters_[kCompleted]);
+    // A partial result we wanted to complete is still a true (short) result.
+    ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), if_not_bounced != kNoResult ? if_not_bounced : err});
+    // The kernel signalled the eventfd for the bounce, which on_poll may
+    // already have drained: make sure this result has a wake-up coming.
+    post_wakeup();
+  }
+}
+
+void Queue::later_push(const Completion& c) {
+  later_[(later_head_ + later_count_) % later_.size()] = c;
+  later_count_++;
+}
+
+// Moves up to limit completions that came asynchronously (from the ring, or
+// reaped early by submit) into ready_, and everything the helpers posted.
+// True when more are waiting.
+bool Queue::collect(unsigned limit) {
+  if (backend_ == Backend::Kernel && later_count_ < limit) reap_kernel(limit - later_count_, 0);
+  unsigned take = std::min(limit, later_count_);
+  for (unsigned i = 0; i < take; i++) {
+    ready_.push_back(later_[later_head_]);
+    later_head_ = (later_head_ + 1) % static_cast<unsigned>(later_.size());
+  }
+  later_count_ -= take;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    if (!posted_.empty()) {
+      ready_.insert(ready_.end(), posted_.begin(), posted_.end());
+      posted_.clear();
+    }
+    for (const auto& h : heat_posted_) h.second ? heat_.hit(h.first) : heat_.miss(h.first);
+    heat_posted_.clear();
+  }
+  return later_count_ > 0 || (take == limit && backend_ == Backend::Kernel && ring_has_more());
+}
+
+bool Queue::ring_has_more() {
+  // Without the ring we cannot peek; asking costs one io_getevents next turn.
+  return !ring_.usable() || ring_.pending();
+}
+
+unsigned Queue::move_ready_to_cq() {
+  // At most one completion per busy slot, so this always fits in cq.
+  unsigned n = static_cast<unsigned>(ready_.size());
+  for (unsigned i = 0; i < n; i++) {
+    cq_[i * kCqStride] = static_cast<int32_t>(ready_[i].slot);
+    cq_[i * kCqStride + 1] = ready_[i].res;
+    Slot& s = slots_[ready_[i].slot];
+    s.busy = false;
+    s.drop_pins();
+    // Nothing to copy out: the scratch may go now, else copy_out lets it go.
+    if (s.copy_out && ready_[i].res <= 0) s.copy_out = false;
+    if (!s.copy_out) s.trim_scratch();
+  }
+  inflight_ -= n;
+  ready_.clear();
+  return n;
+}
+
+void Queue::post_wakeup() {
+  uint64_t one = 1;
+  while (write(efd_, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void Queue::update_busy() {
+  bool want = inflight_ > 0;
+  if (want == busy_) return;
+  busy_ = want;
+  if (want)
+    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  else
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  if (sink_ != nullptr) sink_->set_busy(want);
+}
+
+void Queue::drain_eventfd() {
+  if (fault_hit(FaultPoint::EventfdRead) < 0) return;  // the counter stays: poll fires again
+  uint64_t value;
+  while (read(efd_, &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
+
+void Queue::post(uint32_t slot, int32_t res) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    posted_.push_back({slot, res});
+  }
+  post_wakeup();
+}
+
+void Queue::on_poll(uv_poll_t* handle, int, int) {
+  auto* q = static_cast<Queue*>(handle->data);
+  if (q == nullptr) return;
+  if (q->closed_) {
+    // Only a background io_destroy is still to come (see shutdown()).
+    if (q->background_ && q->efd_ >= 0) {
+      q->drain_eventfd();
+      if (q->destroyed_.load(std::memory_order_acquire)) q->finish();
+    }
+    return;
+  }
+  q->drain_eventfd();
+  // One bounded pass per wake-up. Returning to the loop lets the requests these
+  // completions free go in at once; reaping the whole ring first would let the
+  // entire depth drain and resubmit in lockstep, which leaves a disk that
+  // completes a submitted batch together idle between batches. Completions
+  // that came inline from io_submit (the page cache) are delivered whole.
+  bool more = q->collect(q->reap_batch_);
+  q->flush_jobs();  // requests the ring sent back to be re-issued blocking
+  if (more) q->post_wakeup();  // the rest of the ring: the next turn
+  if (!q->ready_.empty()) {
+    unsigned n = q->move_ready_to_cq();
+    if (q->sink_ != nullptr) q->sink_->deliver(n);
+    if (q->closed_) return;  // closed from inside the callback
+  }
+  q->update_busy();
+}
+
+unsigned Queue::wait_sync() {
+  for (;;) {
+    collect(depth_);
+    flush_jobs();
+    if (!ready_.empty() || inflight_ == 0) {
+      unsigned n = move_ready_to_cq();
+      update_busy();
+      return n;
+    }
+    struct pollfd p = {efd_, POLLIN, 0};
+    poll(&p, 1, -1);
+    drain_eventfd();
+  }
+}
+
+void Queue::read_counters(double* out) const {
+  for (int i = 0; i < kCounterCount; i++)
+    out[i] = static_cast<double>(counters_[i].load(std::memory_order_relaxed));
+}
+
+}  // namespace laio

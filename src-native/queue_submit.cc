@@ -1,0 +1,267 @@
+// Queue, part 2 of 4: submission. submit() stages each entry in its slot,
+// routes it (inline io_submit with RWF_NOWAIT, a helper lane, a stream thread,
+// or the threadpool backend), makes one io_submit for the inline batch, and
+// reaps what came back inside it. cancel() takes back a job not yet started.
+#include "queue.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "file_id.h"
+#include "kernel_abi.h"
+#include "queue_internal.h"
+
+namespace laio {
+namespace {
+
+uint16_t opcode(int32_t op) {
+  switch (op) {
+    case kRead: return IOCB_CMD_PREAD;
+    case kWrite: return IOCB_CMD_PWRITE;
+    case kReadv: return IOCB_CMD_PREADV;
+    case kWritev: return IOCB_CMD_PWRITEV;
+    case kFsync: return IOCB_CMD_FSYNC;
+    default: return IOCB_CMD_FDSYNC;
+  }
+}
+
+// Lane keys: -1 parallel, an fd for O_APPEND writes, below -1 for streams
+// (reads and writes apart: a read waiting for data must not hold up a write).
+int stream_lane(int fd, bool write) { return -2 - ((fd << 1) | (write ? 1 : 0)); }
+
+uint64_t join64(int32_t lo, int32_t hi) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | static_cast<uint32_t>(lo);
+}
+
+// What submit() must know about an fd, asked once per fd per call: fds cannot
+// change while JavaScript waits for the call, and a batch usually names one fd.
+// O_APPEND writes must land in issue order (a serial lane); files known to
+// refuse RWF_NOWAIT would only bounce. The last fd's answers are remembered.
+struct FdFacts {
+  int fd = -1;
+  int append = -1;             // -1: not asked yet
+  int refused[2] = {-1, -1};   // [read, write]
+  uint64_t id = 0;             // 0: not asked yet
+  mode_t mode = 0;
+
+  void on(int user_fd) {
+    if (user_fd == fd) return;
+    fd = user_fd;
+    append = refused[0] = refused[1] = -1;
+    struct stat st;
+    bool open = fstat(fd, &st) == 0;
+    id = open ? stat_file_id(st) : kNoFile;
+    mode = open ? st.st_mode : 0;
+  }
+  uint64_t file_id() const { return id; }
+  bool stream() const { return is_stream(mode); }
+  bool appends() {
+    if (append < 0) {
+      int fl = fcntl(fd, F_GETFL);
+      append = fl >= 0 && (fl & O_APPEND) != 0;
+    }
+    return append == 1;
+  }
+  bool refuses_nowait(NowaitCache& cache, bool write) {
+    int& r = refused[write ? 1 : 0];
+    if (r < 0) r = cache.refused(fd, write);
+    return r == 1;
+  }
+};
+
+}  // namespace
+
+bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
+  for (unsigned i = 0; i < n; i++) {
+    uint32_t slot = static_cast<uint32_t>(sq[i * kSqStride + kSqSlot]);
+    if (slot >= depth_ || slots_[slot].busy) return false;
+  }
+  batch_.clear();
+  batch_entry_.clear();
+  if (++submit_gen_ == 0) submit_gen_ = 1;  // 0 never matches (see on_poll)
+  FdFacts facts;
+  for (unsigned i = 0; i < n; i++) {
+    int32_t* e = sq + i * kSqStride;
+    Slot& s = slots_[static_cast<uint32_t>(e[kSqSlot])];
+    std::memset(&s.cb, 0, sizeof s.cb);
+    s.op = e[kSqOp];
+    s.user_fd = e[kSqFd];
+    s.auto_nowait = false;
+    s.pending_accept = false;
+    s.copy_out = false;
+    s.gen = submit_gen_;
+    s.named = join64(e[kSqLenLo], e[kSqLenHi]);
+    s.file_id = join64(e[kSqFileLo], e[kSqFileHi]);
+    facts.on(s.user_fd);
+    // A request that waited in user space must still reach the file its fd
+    // named then: a number closed and reused meanwhile fails here instead.
+    // One that did not is bound now, for a late re-issue (bounce).
+    int r = views.error[i];
+    if (s.file_id == 0) s.file_id = facts.file_id();
+    else if (r == 0 && facts.file_id() != s.file_id) r = -EBADF;
+    if (r == 0 && is_data(s.op)) r = plan_memory(s, &views.parts[views.first[i]], views.first[i + 1] - views.first[i]);
+    if (r < 0) {
+      s.drop_pins();
+      e[kSqStatus] = r;
+      continue;
+    }
+    s.cb.aio_data = static_cast<uint32_t>(e[kSqSlot]);
+    s.cb.aio_lio_opcode = opcode(s.op);
+    s.cb.aio_fildes = static_cast<uint32_t>(s.user_fd);
+    if (is_data(s.op)) {
+      s.cb.aio_offset = static_cast<int64_t>(join64(e[kSqPosLo], e[kSqPosHi]));
+      s.cb.aio_rw_flags = e[kSqRwFlags];
+    }
+    s.cb.aio_flags = IOCB_FLAG_RESFD;
+    s.cb.aio_resfd = static_cast<uint32_t>(efd_);
+    s.busy = true;
+    inflight_++;
+    e[kSqStatus] = s.copy_out ? kStatusCopyOut : kStatusInFlight;
+    if (is_data(s.op) && facts.stream() &&
+        (backend_ == Backend::Threadpool || !(e[kSqFlags] & kFlagUserNowait))) {
+      // A pipe, socket or character device may wait for good: its requests go
+      // to a thread of their own per fd and direction, in order (helper_pool.h).
+      s.pending_accept = true;  // counted as submitted when it starts
+      int err = to_helper(s, stream_lane(s.user_fd, is_write(s.op)), run_stream, 0, true);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
+    if (backend_ == Backend::Threadpool) {
+      // Refused now (e.g. EBADF: the fd cannot be dup'ed), as io_submit would
+      // refuse it. It used to go to ready_, where nothing woke the loop to
+      // deliver it: the request never settled.
+      int err = stage_threadpool(s);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
+    const bool write = is_write(s.op);
+    const bool may_wait = is_data(s.op) && nowait_ && !(e[kSqFlags] & kFlagUserNowait);
+    if ((write && ((e[kSqRwFlags] & RWF_APPEND) || facts.appends())) ||
+        (may_wait && facts.refuses_nowait(refusers_, write))) {
+      // Straight to a helper: appends keep their order in the fd's lane, and
+      // files known to refuse RWF_NOWAIT would only bounce.
+      s.pending_accept = true;
+      int err = to_helper(s, write ? s.user_fd : -1, run_resubmit);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
+    if (may_wait && !write && heat_.cold(s.user_fd)) {
+      // This fd's reads mostly miss the page cache: a miss would start its
+      // readahead here, on the loop. A helper tries the cache, then blocks.
+      s.pending_accept = true;
+      int err = to_helper(s, -1, run_cold_read);
+      if (err < 0) release(e, s, err);
+      continue;
+    }
+    if (may_wait) {
+      s.cb.aio_rw_flags |= RWF_NOWAIT;
+      s.auto_nowait = true;
+    }
+    batch_.push_back(&s.cb);
+    batch_entry_.push_back(i);
+  }
+  if (!batch_.empty()) {
+    submit_batch(sq);
+    // Buffered I/O completes inside io_submit: pick up what is already there,
+    // and above all the RWF_NOWAIT refusals, while the fds are surely open.
+    reap_kernel(depth_, submit_gen_);
+  }
+  flush_jobs();
+  update_busy();
+  return true;
+}
+
+void Queue::release(int32_t* e, Slot& s, int32_t status) {
+  e[kSqStatus] = status;
+  s.drop_pins();
+  s.busy = false;
+  inflight_--;
+}
+
+void Queue::submit_batch(int32_t* sq) {
+  const size_t m = batch_.size();
+  size_t off = 0;
+  while (off < m) {
+    long r = io_submit(ctx_, static_cast<long>(m - off), batch_.data() + off);
+    bump(counters_[kSubmitCalls]);
+    if (r > 0) {
+      bump(counters_[kSubmitted], static_cast<uint64_t>(r));
+      off += static_cast<size_t>(r);
+      continue;
+    }
+    if (r == -EINTR) continue;
+    if (r == -EAGAIN || r == 0) {
+      // The ring is full: the rest goes back to the user-space queue, in order.
+      for (size_t k = off; k < m; k++) {
+        uint32_t slot = static_cast<uint32_t>(batch_[k]->aio_data);
+        release(sq + batch_entry_[k] * kSqStride, slots_[slot], kStatusRequeue);
+      }
+      bump(counters_[kRequeued], m - off);
+      return;
+    }
+    // io_submit reports only the first bad iocb: it alone fails, the rest go on.
+    uint32_t slot = static_cast<uint32_t>(batch_[off]->aio_data);
+    Slot& s = slots_[slot];
+    if (r == -EOPNOTSUPP && s.auto_nowait) {
+      // This file takes no RWF_NOWAIT at all (no FMODE_NOWAIT, e.g. tmpfs).
+      refusers_.remember(s.user_fd, is_write(s.op));
+      s.pending_accept = true;
+      bounce(s);
+    } else {
+      release(sq + batch_entry_[off] * kSqStride, s, static_cast<int32_t>(r));
+    }
+    off++;
+  }
+}
+
+int Queue::stage_threadpool(Slot& s) {
+  // Writes to one fd stay in issue order (O_APPEND); reads run in parallel.
+  s.pending_accept = true;  // counted as submitted when it starts
+  return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
+}
+
+int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file, bool stream) {
+  // The job owns a dup: the caller may close its fd before a helper gets to it.
+  int fd = fcntl(s.user_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  if (expect_file != 0 && fd_file_id(fd) != expect_file) {
+    close(fd);
+    return -EBADF;
+  }
+  auto batch = run == run_resubmit ? run_resubmit_batch : nullptr;
+  staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane, stream});
+  return 0;
+}
+
+// Hands the jobs staged this turn to the helpers under one lock.
+void Queue::flush_jobs() {
+  if (staged_jobs_.empty()) return;
+  HelperPool::get().enqueue(staged_jobs_.data(), staged_jobs_.size());
+  staged_jobs_.clear();
+}
+
+bool Queue::cancel(uint32_t slot) {
+  if (closed_ || slot >= depth_ || !slots_[slot].busy) return false;
+  int fd = HelperPool::get().cancel(this, slot);
+  if (fd < 0) return false;
+  close(fd);
+  Slot& s = slots_[slot];
+  if (!s.pending_accept) bump(counters_[kCompleted]);  // the kernel had counted it
+  s.busy = false;
+  s.drop_pins();
+  s.copy_out = false;
+  s.trim_scratch();
+  inflight_--;
+  update_busy();
+  return true;
+}
+
+}  // namespace laio
