@@ -1,6 +1,6 @@
 // Memory and file alignment for O_DIRECT.
 import { constants as bufferConstants } from 'buffer';
-import { invalidArgType, outOfRange, systemError } from './errors';
+import { errno, invalidArgType, outOfRange, systemError } from './errors';
 import { binding } from './native';
 import { Fd, fdOf } from './validate';
 
@@ -47,8 +47,8 @@ export function directIoAlignment(fd: Fd): DirectIoAlignment {
   try {
     pair = binding.dioAlign(n);
   } catch (err) {
-    const errno = -((err as { errno?: number }).errno ?? -5);
-    throw systemError(errno, 'statx', `fd ${n}`, { fd: n });
+    const code = -((err as { errno?: number }).errno ?? -errno.EIO);
+    throw systemError(code, 'statx', `fd ${n}`, { fd: n });
   }
   return { memory: pair[0], offset: pair[1] };
 }

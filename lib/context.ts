@@ -3,7 +3,7 @@ import * as fs from 'fs';
 // inspect, not String(): String() throws a code-less TypeError for objects
 // without a prototype (found by the fuzzer), and for symbols in templates.
 import { inspect } from 'util';
-import { AbortError, closedError, CodedError, systemError } from './errors';
+import { AbortError, closedError, CodedError, errno as errnos, systemError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
@@ -96,12 +96,10 @@ function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): Co
   let where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
   // The package hands the kernel only memory it keeps valid: EFAULT means the
   // caller's buffer went away (detached, shrunk) before the bytes could land.
-  if (errno === EFAULT) where += '; the buffer was detached or shrunk while the request was pending';
+  if (errno === errnos.EFAULT) where += '; the buffer was detached or shrunk while the request was pending';
   const extra = req.position === undefined ? { fd: req.fd } : { fd: req.fd, position: req.position };
   return systemError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], where, extra);
 }
-
-const EFAULT = 14;
 
 function readSysctl(name: string): string {
   try {

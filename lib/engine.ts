@@ -1,6 +1,7 @@
 // The request engine under AioContext and the POSIX layer: request slots, the
 // user-space FIFO beyond the depth, one native submit per event-loop turn, and
 // one JavaScript call per batch of completions.
+import { errno } from './errors';
 import { binding, COUNTER_NAMES, CQ_STRIDE, NativeQueue, Op, SQ, STATUS } from './native';
 import { totalBytes } from './views';
 
@@ -220,7 +221,7 @@ export class Engine {
       this.#native.submit(n, views);
     } catch (err) {
       // Only a broken invariant gets here; the batch fails rather than hangs.
-      for (let i = 0; i < n; i++) sq[i * SQ.stride + SQ.status] = -5; // EIO
+      for (let i = 0; i < n; i++) sq[i * SQ.stride + SQ.status] = -errno.EIO;
       reportUncaught(err);
     }
     views.fill(undefined, 0, n);

@@ -65,6 +65,9 @@ export function errnoNumber(code: string): number {
   return (os.constants.errno as Record<string, number>)[code] ?? 0;
 }
 
+/** errno numbers by name, from Node's own table (positive). @internal */
+export const errno = os.constants.errno;
+
 function errnoMessage(errno: number): string {
   return util.getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? 'unknown error';
 }

@@ -1,7 +1,7 @@
 // Argument checks with Node's split of codes: the wrong type is
 // ERR_INVALID_ARG_TYPE, the right type out of range is ERR_OUT_OF_RANGE.
 import type { FileHandle } from 'fs/promises';
-import { invalidArgType, outOfRange, systemError } from './errors';
+import { errno, invalidArgType, outOfRange, systemError } from './errors';
 
 /** A file descriptor, or a `fs.promises` `FileHandle`. */
 export type Fd = number | FileHandle;
@@ -10,6 +10,11 @@ const INT32_MAX = 0x7fffffff;
 const TWO_32 = 4294967296;
 const POS_LIMIT = 1n << 63n;
 
+/** Is this a valid fd number (a non-negative int32)? @internal */
+export function isFdNumber(fd: unknown): fd is number {
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= INT32_MAX;
+}
+
 /**
  * The fd number of a number or a FileHandle. A closed FileHandle (fd -1) is
  * EBADF, as Node's fs reports it.
@@ -17,12 +22,12 @@ const POS_LIMIT = 1n << 63n;
  */
 export function fdOf(fd: unknown, syscall: string): number {
   if (typeof fd === 'number') {
-    if (!Number.isInteger(fd) || fd < 0 || fd > INT32_MAX) throw outOfRange('fd', `>= 0 && <= ${INT32_MAX}`, fd);
+    if (!isFdNumber(fd)) throw outOfRange('fd', `>= 0 && <= ${INT32_MAX}`, fd);
     return fd;
   }
   if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {
     const n = (fd as FileHandle).fd;
-    if (n < 0) throw systemError(9, syscall, 'file closed');
+    if (n < 0) throw systemError(errno.EBADF, syscall, 'file closed');
     return n;
   }
   throw invalidArgType('fd', 'of type number or an instance of FileHandle', fd);

@@ -9,7 +9,6 @@ import { evict, warm } from './cache';
 import { Cleanup } from './cleanup';
 import { runChild } from './engines/child';
 import { findFio, runFio } from './engines/fio';
-import { posixApi } from './engines/lio';
 import type { RawResult } from './engines/types';
 import { checkDirect, createJobFile, Job, planJob, RefusalError } from './job';
 import { machineInfo } from './machine';
@@ -32,10 +31,6 @@ async function runEngine(engine: EngineName, job: Job, progress: Progress, clean
     const run = runFio(fio, job, (ms) => progress.update(null, ms));
     const untrack = cleanup.track(run.stop, run.exited);
     return run.result.finally(untrack);
-  }
-  if (engine === 'lio') {
-    const api = posixApi();
-    if (typeof api === 'string') throw new Error(api);
   }
   const run = runChild(engine, job, (ops, ms) => progress.update(ops, ms));
   const untrack = cleanup.track(run.stop, run.exited);

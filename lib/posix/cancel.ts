@@ -2,6 +2,7 @@
 // kernel does not cancel file I/O (io_cancel answers EINVAL).
 import { AIO_ALLDONE, AIO_CANCELED, AIO_NOTCANCELED, EINPROGRESS } from './constants';
 import { posixError } from './errors';
+import { isFdNumber } from '../validate';
 import { isOpen } from './io';
 import { cancel, liveOn, records } from './request';
 import type { aiocb } from './types';
@@ -15,7 +16,7 @@ import type { aiocb } from './types';
  * fd that is not open, `EINVAL` when `cb.aio_fildes` is not `fd`.
  */
 export function aio_cancel(fd: number, cb?: aiocb | null): number {
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || !isOpen(fd)) throw posixError('EBADF', 'aio_cancel');
+  if (!isFdNumber(fd) || !isOpen(fd)) throw posixError('EBADF', 'aio_cancel');
   if (cb !== undefined && cb !== null) {
     if (typeof cb !== 'object' || cb.aio_fildes !== fd) throw posixError('EINVAL', 'aio_cancel');
     const req = records.get(cb);

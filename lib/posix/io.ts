@@ -1,7 +1,8 @@
 // aio_read, aio_write, aio_fsync, aio_error, aio_return.
 import * as fs from 'fs';
 import { Op } from '../native';
-import { Split, splitPosition } from '../validate';
+import { errno } from '../errors';
+import { isFdNumber, Split, splitPosition } from '../validate';
 import { subView, viewParts } from '../views';
 import { AIO_PRIO_DELTA_MAX, EINPROGRESS, O_DSYNC, O_SYNC } from './constants';
 import { posixError } from './errors';
@@ -10,15 +11,10 @@ import { failNow, PosixRequest, records, start } from './request';
 import { readSigevent } from './sigevent';
 import type { aiocb } from './types';
 
-const EBADF = 9;
-const EINVAL = 22;
+const { EBADF, EINVAL } = errno;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
-}
-
-function validFd(fd: unknown): fd is number {
-  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff;
 }
 
 function validPrio(p: unknown): boolean {
@@ -74,7 +70,7 @@ function prepareData(cb: Record<string, unknown>, op: Op): Prepared {
   const parts = buf === null ? null : viewParts(buf);
   if (!validPrio(cb.aio_reqprio) || (buf !== null && parts === null)) return failing(EINVAL, true);
   const fd = cb.aio_fildes;
-  if (!validFd(fd)) return failing(EBADF);
+  if (!isFdNumber(fd)) return failing(EBADF);
   const pos: Split = { lo: 0, hi: 0 };
   try {
     splitPosition(cb.aio_offset, pos);
@@ -117,7 +113,7 @@ export function aio_fsync(op: number, cb: aiocb): void {
   const sig = readSigevent(cb.aio_sigevent);
   if (sig === undefined) throw posixError('EINVAL', 'aio_fsync');
   const fd = cb.aio_fildes;
-  if (!validFd(fd) || !isOpen(fd)) throw posixError('EBADF', 'aio_fsync');
+  if (!isFdNumber(fd) || !isOpen(fd)) throw posixError('EBADF', 'aio_fsync');
   const req = new PosixRequest(op === O_SYNC ? Op.Fsync : Op.Fdsync, fd, null, 0, 0, sig);
   records.set(cb, req);
   start(req);

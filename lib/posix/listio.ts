@@ -1,4 +1,5 @@
 // lio_listio and lio_listioSync: a list of reads and writes as one group.
+import { errno } from '../errors';
 import { Op } from '../native';
 import { AIO_LISTIO_MAX, EINPROGRESS, LIO_NOP, LIO_NOWAIT, LIO_READ, LIO_WAIT, LIO_WRITE } from './constants';
 import { posixError } from './errors';
@@ -9,7 +10,7 @@ import { enterSync, leaveSync, sharedEngine } from './shared';
 import { deliver, Notification, readSigevent } from './sigevent';
 import type { aiocb, sigevent } from './types';
 
-const EINVAL = 22;
+const { EINVAL } = errno;
 
 // The whole list is checked before anything is queued: after an EINVAL no
 // request may have started. A copy, so that later changes to the array

@@ -2,9 +2,10 @@
 // own copy of this module), created on first use with the depth aio_init set.
 import { AioContext } from '../context';
 import { Engine } from '../engine';
+import { limits } from '../native';
 import { posixError } from './errors';
 
-let depth = 128;
+let depth: number = limits.defaultDepth;
 let shared: AioContext | null = null;
 let syncDepth = 0;
 
@@ -24,7 +25,7 @@ export function aio_init(init: { aio_num?: number }): void {
   if (typeof init !== 'object' || init === null) throw posixError('EINVAL', 'aio_init');
   const n = init.aio_num;
   if (n === undefined) return;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65536) throw posixError('EINVAL', 'aio_init');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > limits.maxDepth) throw posixError('EINVAL', 'aio_init');
   if (shared === null) depth = n;
 }
 

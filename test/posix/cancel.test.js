@@ -1,7 +1,7 @@
 // aio_cancel: what waits in user space is cancelled, what is in the kernel runs on.
 'use strict';
 const fs = require('fs');
-const { aio, cb, thread, turns, until, fifo } = require('./util');
+const { aio, cb, thread, turns, until, started, fifo } = require('./util');
 const { tmpFile, pattern } = require('../helpers');
 
 aio.aio_init({ aio_num: 2 });
@@ -14,7 +14,7 @@ test('queued beyond the depth: AIO_CANCELED, ECANCELED, notification; started: A
   const inKernel = [cb(f.fd, 0, Buffer.alloc(1)), cb(g.fd, 0, Buffer.alloc(1))];
   inKernel.forEach((c) => aio.aio_read(c));
   await turns(2);
-  await new Promise((r) => setTimeout(r, 50)); // started
+  await started(2);
   const log = [];
   const queued = Array.from({ length: 5 }, (_, i) => cb(fd, i, Buffer.from([65 + i])));
   queued.forEach((c, i) => {

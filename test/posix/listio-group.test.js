@@ -2,7 +2,7 @@
 // after every entry's own notification; the initial reference; cancellation.
 'use strict';
 const fs = require('fs');
-const { aio, cb, thread, turns, until, fifo } = require('./util');
+const { aio, cb, thread, turns, until, started, fifo } = require('./util');
 const { tmpFile, pattern } = require('../helpers');
 
 // This file's shared context is small, so that lists outrun it.
@@ -85,7 +85,7 @@ test('a cancelled entry still counts in its group, and LIO_WAIT then rejects wit
   writes[2].aio_sigevent = thread(log, 'cancelled', writes[2]);
   const p = aio.lio_listio(aio.LIO_WAIT, [...blockers, ...writes]);
   await turns(2);
-  await new Promise((r) => setTimeout(r, 50)); // the blockers started
+  await started(4); // the blockers run
   expect(aio.aio_cancel(fd, writes[2])).toBe(aio.AIO_CANCELED);
   expect(aio.aio_error(writes[2])).toBe(aio.ECANCELED);
   expect(aio.aio_return(writes[2])).toBe(-1);

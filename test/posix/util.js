@@ -34,6 +34,19 @@ async function until(predicate, ms = 10000) {
 }
 
 /**
+ * Waits until n requests of the shared context have started and not finished
+ * (a FIFO read counts once its thread runs it: from then on it cannot be
+ * cancelled).
+ */
+async function started(n, ms = 10000) {
+  const { sharedEngine } = require('../../dist/posix/shared');
+  await until(() => {
+    const c = sharedEngine().counters();
+    return c.submitted - c.completed >= n;
+  }, ms);
+}
+
+/**
  * A FIFO opened read-write: a read from it stays in flight (on a helper
  * thread, in the kernel) until something is written to it. Always feed() it
  * before the test ends.
@@ -45,4 +58,4 @@ function fifo() {
   return { fd, feed: (data) => fs.writeSync(fd, data), close: () => fs.closeSync(fd) };
 }
 
-module.exports = { aio, cb, thread, turns, until, fifo };
+module.exports = { aio, cb, thread, turns, until, started, fifo };

@@ -5,7 +5,7 @@
 // when a LIO_WAIT caller sees it complete.
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
-import * as root from '../../index';
+import * as api from '../../posix';
 import { makeBuffers, shortTransfer, Workload } from '../workload';
 import type { EngineRunner, WorkerJob } from './types';
 
@@ -18,36 +18,10 @@ interface Aiocb {
   aio_lio_opcode: number;
 }
 
-/** The part of the POSIX layer this engine uses. */
-interface PosixApi {
-  lio_listio(mode: number, list: Aiocb[]): Promise<void>;
-  aio_return(cb: Aiocb): number;
-  aio_error?(cb: Aiocb): number;
-  LIO_READ: number;
-  LIO_WRITE: number;
-  LIO_WAIT: number;
-  aio_init?(init: { aio_num?: number }): void;
-}
-
-/**
- * The package's POSIX layer, or why it cannot be used. Looked up at run time:
- * the layer is optional for this engine, which says so in its row when absent.
- */
-export function posixApi(): PosixApi | string {
-  const m = root as unknown as Record<string, unknown>;
-  const missing = ['lio_listio', 'aio_return'].filter((k) => typeof m[k] !== 'function');
-  missing.push(...['LIO_READ', 'LIO_WRITE', 'LIO_WAIT'].filter((k) => typeof m[k] !== 'number'));
-  if (missing.length > 0) return `this build of linux-aio has no POSIX layer yet (missing ${missing.join(', ')})`;
-  return m as unknown as PosixApi;
-}
-
 /** Opens the file and prepares one aiocb per request in flight. */
 export function lioEngine(job: WorkerJob, w: Workload): EngineRunner {
-  const found = posixApi();
-  if (typeof found === 'string') throw new Error(found);
-  const api: PosixApi = found; // narrowed, for the closures below
   // The shared context's depth (default 128) must hold the whole job's depth.
-  api.aio_init?.({ aio_num: Math.max(job.iodepth, 1) });
+  api.aio_init({ aio_num: Math.max(job.iodepth, 1) });
   const flags = (w.writeShare > 0 ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | (job.direct ? fs.constants.O_DIRECT : 0);
   const fd = fs.openSync(job.filename, flags);
   const buffers = makeBuffers(job.iodepth, job.bs, w.writeShare > 0, job.buffers === 'plain');
@@ -70,7 +44,7 @@ export function lioEngine(job: WorkerJob, w: Workload): EngineRunner {
       try {
         await api.lio_listio(api.LIO_WAIT, list);
       } catch (err) {
-        throw listError(api, list, err);
+        throw listError(list, err);
       }
       const ns = (performance.now() - t0) * 1e6;
       for (const cb of list) {
@@ -95,8 +69,7 @@ export function lioEngine(job: WorkerJob, w: Workload): EngineRunner {
 }
 
 // lio_listio says only that some entry failed (EIO): name the first one that did.
-function listError(api: PosixApi, list: Aiocb[], err: unknown): unknown {
-  if (api.aio_error === undefined) return err;
+function listError(list: Aiocb[], err: unknown): unknown {
   for (const cb of list) {
     const e = api.aio_error(cb);
     if (e !== 0) {
