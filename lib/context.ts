@@ -8,6 +8,7 @@ import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
 import { holdHandle } from './filehandle';
+import type { AioTimings } from './timings';
 import { fixView, fixViews } from './views';
 
 /** Per-request `RWF_*` flags. */
@@ -207,6 +208,16 @@ export class AioContext {
   /** `IOCB_CMD_FDSYNC`: as `fsync`, for data only. */
   fdatasync(fd: Fd, options?: OpOptions): Promise<void> {
     return this.#data(Op.Fdsync, fd, null, undefined, options) as Promise<void>;
+  }
+
+  /**
+   * Where requests spent their time, as percentiles (µs) of three stages: from
+   * the call to `io_submit` (`queued`), from `io_submit` to the completion
+   * reaped on the event loop (`inKernel`), and from there to the promise
+   * settled (`delivered`). Every request since the context was created.
+   */
+  timings(): AioTimings {
+    return this.#engine.timings();
   }
 
   /** Running counters (they survive `close()`), and the backend in use. */

@@ -3,6 +3,7 @@
 // one JavaScript call per batch of completions.
 import { errno } from './errors';
 import { binding, COUNTER_NAMES, CQ_STRIDE, NativeQueue, Op, SQ, STATUS } from './native';
+import { AioTimings, BUCKETS, bucketOf, stageTimings } from './timings';
 import { totalBytes } from './views';
 
 /** @internal */
@@ -41,6 +42,8 @@ export abstract class Request {
   result = 0;
   /** In flight into package scratch: copied into the views at completion. */
   copyOut = false;
+  /** performance.now() at the call. */
+  tCall = 0;
   /** The file the fd named at the call (see Engine.bindFile); 0 and 0: not yet bound. */
   fileLo = 0;
   fileHi = 0;
@@ -108,6 +111,9 @@ export class Engine {
   #idle: (() => void)[] = [];
   #destroyed = false;
   readonly #counters = new Float64Array(COUNTER_NAMES.length);
+  readonly #queued = new Float64Array(BUCKETS);
+  readonly #inKernel = new Float64Array(BUCKETS);
+  readonly #delivered = new Float64Array(BUCKETS);
   // Requests at #queue[#unbound] and after are not bound to a file yet.
   #unbound = 0;
   readonly #fileOut = new Int32Array(2);
@@ -159,6 +165,7 @@ export class Engine {
   }
 
   enqueue(req: Request): void {
+    req.tCall = performance.now();
     this.#queue.push(req);
     this.#live++;
     this.#scheduleFlush();
@@ -217,6 +224,8 @@ export class Engine {
       }
     }
     if (n === 0) return;
+    const now = performance.now();
+    for (let i = 0; i < n; i++) this.#queued[bucketOf((now - this.#bySlot[sq[i * SQ.stride + SQ.slot]]!.tCall) * 1e6)]++;
     try {
       this.#native.submit(n, views);
     } catch (err) {
@@ -288,6 +297,7 @@ export class Engine {
   destroy(done: () => void): void {
     if (this.#destroyed) return;
     this.counters();
+    this.timings(); // the last of the native side's figures
     this.#destroyed = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
     if (this.#native.destroy(done)) done();
@@ -311,10 +321,11 @@ export class Engine {
       batch[i] = req;
     }
     if (this.#head < this.#queue.length) this.#scheduleFlush();
-    this.#settle(batch, false);
+    this.#settle(batch, false, performance.now());
   }
 
-  #settle(reqs: Request[], atSubmit: boolean): void {
+  // tReap: when the batch was read out (a completion batch), for the timings.
+  #settle(reqs: Request[], atSubmit: boolean, tReap = -1): void {
     for (const req of reqs) {
       this.#settled();
       try {
@@ -322,7 +333,14 @@ export class Engine {
       } catch (err) {
         reportUncaught(err);
       }
+      if (tReap >= 0) this.#delivered[bucketOf((performance.now() - tReap) * 1e6)]++;
     }
+  }
+
+  /** Where requests spent their time (see AioTimings). */
+  timings(): AioTimings {
+    if (!this.#destroyed) this.#native.timings(this.#inKernel);
+    return { queued: stageTimings(this.#queued), inKernel: stageTimings(this.#inKernel), delivered: stageTimings(this.#delivered) };
   }
 
   #release(slot: number): Request {

@@ -13,6 +13,7 @@ if (process.platform !== 'linux') {
 export { AioContext } from './context';
 export type { AioContextOptions, AioStats, OpFlags, OpOptions } from './context';
 export type { AioCounters } from './engine';
+export type { AioTimings, StageTimings } from './timings';
 export { allocAligned, directIoAlignment } from './align';
 export type { DirectIoAlignment } from './align';
 export { AbortError } from './errors';

@@ -15,6 +15,8 @@ export interface NativeQueue {
   cancel(slot: number): boolean;
   waitSync(): number;
   counters(out: Float64Array): void;
+  /** Bucket counts of the in-kernel stage (see timings.ts). */
+  timings(out: Float64Array): void;
   /** True when gone already; else done() follows once io_destroy has finished. */
   destroy(done?: () => void): boolean;
   readonly backend: 'kernel' | 'threadpool' | null;
@@ -44,6 +46,7 @@ export interface Protocol {
   counters: string[];
   maxDepth: number;
   maxIov: number;
+  latencyBuckets: number;
 }
 
 /** @internal */

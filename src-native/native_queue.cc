@@ -50,6 +50,7 @@ Napi::Function NativeQueue::define(Napi::Env env) {
                          InstanceMethod<&NativeQueue::cancel>("cancel"),
                          InstanceMethod<&NativeQueue::wait_sync>("waitSync"),
                          InstanceMethod<&NativeQueue::counters>("counters"),
+                         InstanceMethod<&NativeQueue::timings>("timings"),
                          InstanceMethod<&NativeQueue::destroy>("destroy"),
                          InstanceAccessor<&NativeQueue::backend>("backend"),
                      });
@@ -174,6 +175,18 @@ Napi::Value NativeQueue::cancel(const Napi::CallbackInfo& info) {
 Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {
   if (queue_ == nullptr || closing_) return Napi::Number::New(info.Env(), 0);
   return Napi::Number::New(info.Env(), queue_->wait_sync());
+}
+
+// timings(out): the device-stage latency counts (latency_hist.h) into a Float64Array.
+Napi::Value NativeQueue::timings(const Napi::CallbackInfo& info) {
+  if (queue_ != nullptr && info[0].IsTypedArray() &&
+      info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+      info[0].As<Napi::Float64Array>().ElementLength() >= kLatencyBuckets) {
+    double* out = info[0].As<Napi::Float64Array>().Data();
+    const auto& counts = queue_->device_latency().counts;
+    for (unsigned i = 0; i < kLatencyBuckets; i++) out[i] = counts[i];
+  }
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeQueue::counters(const Napi::CallbackInfo& info) {

@@ -18,6 +18,7 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink {
   Napi::Value submit(const Napi::CallbackInfo& info);
   Napi::Value wait_sync(const Napi::CallbackInfo& info);
   Napi::Value counters(const Napi::CallbackInfo& info);
+  Napi::Value timings(const Napi::CallbackInfo& info);
   Napi::Value destroy(const Napi::CallbackInfo& info);
   Napi::Value backend(const Napi::CallbackInfo& info);
   Napi::Value copy_out(const Napi::CallbackInfo& info);

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "functions.h"
+#include "latency_hist.h"
 #include "protocol.h"
 
 namespace laio {
@@ -46,6 +47,7 @@ Napi::Object protocol(Napi::Env env) {
   p.Set("counters", counters);
   p.Set("maxDepth", kMaxDepth);
   p.Set("maxIov", kMaxIov);
+  p.Set("latencyBuckets", kLatencyBuckets);
   return p;
 }
 

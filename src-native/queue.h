@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "helper_pool.h"
+#include "latency_hist.h"
 #include "nowait_cache.h"
 #include "owned_memory.h"
 #include "read_heat.h"
@@ -32,6 +33,7 @@ struct Slot {
   uint64_t named;            // bytes the call named
   uint64_t file_id;          // identity of the file the call named (0: unchecked)
   bool copy_out;             // a read into scratch: copy_out() follows completion
+  uint64_t t_submit;         // uv_hrtime() when it was handed over (timings)
   int32_t user_fd;
   int32_t op;
   bool busy;
@@ -94,6 +96,9 @@ class Queue {
   // ready ones to cq without calling JS. Returns how many (0 when idle).
   unsigned wait_sync();
   void read_counters(double* out) const;
+  // Counts per latency bucket (latency_hist.h) of the time from submission to
+  // the reaping of a completion on the event loop.
+  const LatencyHist& device_latency() const { return device_latency_; }
   // Takes back a request still waiting for a helper (behind a blocked one on
   // its fd): true when it was, and its slot is free again; false once it runs.
   bool cancel(uint32_t slot);
@@ -184,6 +189,7 @@ class Queue {
   std::vector<std::pair<int, bool>> heat_posted_;  // page-cache hits and misses seen by helpers
 
   std::atomic<uint64_t> counters_[kCounterCount] = {};
+  LatencyHist device_latency_;
 };
 
 }  // namespace laio

@@ -146,10 +146,12 @@ bool Queue::ring_has_more() {
 unsigned Queue::move_ready_to_cq() {
   // At most one completion per busy slot, so this always fits in cq.
   unsigned n = static_cast<unsigned>(ready_.size());
+  const uint64_t now = n > 0 ? uv_hrtime() : 0;
   for (unsigned i = 0; i < n; i++) {
     cq_[i * kCqStride] = static_cast<int32_t>(ready_[i].slot);
     cq_[i * kCqStride + 1] = ready_[i].res;
     Slot& s = slots_[ready_[i].slot];
+    device_latency_.record(now - s.t_submit);
     s.busy = false;
     s.drop_pins();
     // Nothing to copy out: the scratch may go now, else copy_out lets it go.

@@ -87,6 +87,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   batch_.clear();
   batch_entry_.clear();
   if (++submit_gen_ == 0) submit_gen_ = 1;  // 0 never matches (see on_poll)
+  const uint64_t now = uv_hrtime();
   FdFacts facts;
   for (unsigned i = 0; i < n; i++) {
     int32_t* e = sq + i * kSqStride;
@@ -98,6 +99,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     s.pending_accept = false;
     s.copy_out = false;
     s.gen = submit_gen_;
+    s.t_submit = now;
     s.named = join64(e[kSqLenLo], e[kSqLenHi]);
     s.file_id = join64(e[kSqFileLo], e[kSqFileHi]);
     facts.on(s.user_fd);

@@ -73,7 +73,8 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count) {
     const size_t size = scratch_layout(parts, count, offsets.data());
     if (s.scratch == nullptr || s.scratch->size < size) {
       if (s.scratch != nullptr) block_unref(s.scratch);
-      s.scratch = block_new(size, kPage, false);
+      // Whole pages: a slot's next requests mostly fit without a new block.
+      s.scratch = block_new((size + kPage - 1) & ~(kPage - 1), kPage, false);
       if (s.scratch == nullptr) return -ENOMEM;
     }
     const bool write = s.op == kWrite || s.op == kWritev;

@@ -116,6 +116,15 @@ test('--json prints exactly one object of the documented shape, and --report wri
   }
   expect(out.engines.find((e) => e.engine === 'fs').ratioToFs).toBe(1);
   expect(fs.existsSync(out.job.filename)).toBe(false);
+  // Where the time went, for the engines on a context; fs has no such stages.
+  for (const name of ['aio', 'lio']) {
+    const b = out.engines.find((e) => e.engine === name).breakdownUs;
+    for (const stage of ['queued', 'inKernel', 'delivered']) {
+      expect(b[stage].p50).toBeGreaterThan(0);
+      expect(b[stage].p50).toBeLessThanOrEqual(b[stage].p99);
+    }
+  }
+  expect(out.engines.find((e) => e.engine === 'fs').breakdownUs).toBeUndefined();
 
   const html = fs.readFileSync(report, 'utf8');
   expect(html).toMatch(/^<!DOCTYPE html>/);
@@ -124,6 +133,17 @@ test('--json prints exactly one object of the documented shape, and --report wri
   // Self-contained: no scripts, no links or sources, no URL but the SVG namespace.
   expect(html).not.toMatch(/<script|<link|\ssrc=|\shref=|url\(/i);
   expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/);
+});
+
+test('--breakdown adds the stage columns; --buffers plain runs the copy path', () => {
+  const r = bench([...TINY, '--engines', 'aio,fs', '--breakdown', '--buffers', 'plain']);
+  expect(r.status).toBe(0);
+  const header = r.stdout.split('\n').find((l) => l.startsWith('| engine'));
+  expect(header).toMatch(/queued µs \| in kernel µs \| delivered µs \|$/);
+  const aioRow = r.stdout.split('\n').find((l) => l.startsWith('| aio'));
+  expect(aioRow).toMatch(/\d+(\.\d+)? \/ \d+(\.\d+)? \|$/);
+  expect(parseBenchArgs(['--buffers', 'plain']).buffers).toBe('plain');
+  expect(() => parseBenchArgs(['--buffers', 'odd'])).toThrow(/--buffers must be aligned or plain/);
 });
 
 test('buffered jobs: cold and warm cache, and writing patterns', () => {

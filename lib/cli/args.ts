@@ -36,6 +36,8 @@ export interface BenchOptions {
   /** Requests per `lio_listio` list in the lio engine. */
   lioBatch: number | undefined;
   buffers: BufferMode;
+  /** Show where requests spent their time (queued, in the kernel, delivered). */
+  breakdown: boolean;
   help: boolean;
 }
 
@@ -71,6 +73,9 @@ on a file created in the temporary directory and removed afterwards.
   --buffers KIND     aligned: allocAligned buffers, which requests use in place;
                      plain: ordinary ArrayBuffers, which aio and lio copy
                      through package memory (shows that copy's cost)         [aligned]
+  --breakdown        add p50 / p99 of each stage of a request (aio, lio): queued
+                     (call to io_submit), in kernel (to the reap), delivered
+                     (reap to settled promise); --json always has them
   --json             print one JSON object on stdout instead of the table
   --report FILE      also write a self-contained HTML report
   -h, --help         this text
@@ -94,7 +99,7 @@ const VALUE_OPTIONS = new Set([
   'buffers',
 ]);
 // Flags that may also be written fio-style with a value: --direct=1, --buffered=0.
-const FLAG_OPTIONS = new Set(['direct', 'buffered', 'allow-write', 'json', 'help']);
+const FLAG_OPTIONS = new Set(['direct', 'buffered', 'allow-write', 'json', 'breakdown', 'help']);
 
 function flagValue(name: string, value: string | undefined): boolean {
   if (value === undefined || value === '1' || value === 'true') return true;
@@ -136,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     report: undefined,
     lioBatch: undefined,
     buffers: 'aligned',
+    breakdown: false,
     help: false,
   };
   let cacheGiven = false;
@@ -157,6 +163,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       else if (name === 'buffered') o.direct = !on;
       else if (name === 'allow-write') o.allowWrite = on;
       else if (name === 'json') o.json = on;
+      else if (name === 'breakdown') o.breakdown = on;
       else o.help = on;
       continue;
     }

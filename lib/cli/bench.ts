@@ -90,7 +90,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
       fs.writeFileSync(opts.report, renderHtml(report, outcomes));
       progress.note(`report: ${path.resolve(opts.report)}`);
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report, opts.breakdown));
     return rows.some((r) => r.error === undefined) ? 0 : 1;
   } catch (err) {
     if (!(err instanceof RefusalError)) throw err;

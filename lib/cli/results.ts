@@ -21,8 +21,19 @@ export interface EngineRow {
   seconds: number | null;
   /** How the engine ran, e.g. `UV_THREADPOOL_SIZE=32`. */
   note?: string;
+  /**
+   * Where requests spent their time, µs (aio, lio): from the call to io_submit,
+   * in the kernel until reaped, and from the reap to the settled promise.
+   */
+  breakdownUs?: { queued: Pair; inKernel: Pair; delivered: Pair };
   /** Why the engine could not run. */
   error?: string;
+}
+
+/** p50 and p99 of a stage, µs. */
+export interface Pair {
+  p50: number;
+  p99: number;
 }
 
 /** A row, and the latency distribution behind it (for the report). */
@@ -48,6 +59,15 @@ export function rowFromResult(engine: EngineName, r: RawResult, bs: number): Eng
     requests: r.ops,
     seconds: round(seconds, 3),
     ...(r.note !== undefined ? { note: r.note } : {}),
+    ...(r.breakdown !== undefined
+      ? {
+          breakdownUs: {
+            queued: { p50: r.breakdown.queued.p50, p99: r.breakdown.queued.p99 },
+            inKernel: { p50: r.breakdown.inKernel.p50, p99: r.breakdown.inKernel.p99 },
+            delivered: { p50: r.breakdown.delivered.p50, p99: r.breakdown.delivered.p99 },
+          },
+        }
+      : {}),
   };
 }
 

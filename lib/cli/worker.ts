@@ -63,6 +63,7 @@ export async function runJob(job: WorkerJob): Promise<RawResult> {
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
   clearInterval(timer);
+  const breakdown = engine.timings?.();
   await engine.close();
   if (runError !== undefined) throw runError;
   const h = w.hist;
@@ -74,6 +75,7 @@ export async function runJob(job: WorkerJob): Promise<RawResult> {
     latNs: { p50: h.percentile(50), p99: h.percentile(99), p999: h.percentile(99.9) },
     bins: h.bins(),
     note: engine.note,
+    ...(breakdown !== undefined ? { breakdown } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export function aioEngine(job: WorkerJob, w: Workload): EngineRunner {
     async run() {
       await runLoops(w, buffers, (write, buf, pos) => (write ? ctx.write(fd, buf, pos) : ctx.read(fd, buf, pos)));
     },
+    timings: () => ctx.timings(),
     async close() {
       await ctx.close();
       fs.closeSync(fd);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
 import * as api from '../../posix';
+import { sharedEngine } from '../../posix/shared';
 import { makeBuffers, shortTransfer, Workload } from '../workload';
 import type { EngineRunner, WorkerJob } from './types';
 
@@ -61,6 +62,7 @@ export function lioEngine(job: WorkerJob, w: Workload): EngineRunner {
     async run() {
       await Promise.all(lists.map(loop));
     },
+    timings: () => sharedEngine().timings(),
     async close() {
       fs.closeSync(fd);
     },

@@ -2,6 +2,7 @@
 import type { EngineName } from '../args';
 import type { Job } from '../job';
 import type { HistogramBins } from '../histogram';
+import type { AioTimings } from '../../timings';
 
 /** Engines that run inside a Node child process. */
 export type ChildEngine = Exclude<EngineName, 'fio'>;
@@ -24,6 +25,8 @@ export interface RawResult {
   bins: HistogramBins;
   /** Free text shown under the table, e.g. how lio batches. */
   note?: string;
+  /** Where requests spent their time (aio, lio): the context's timings(). */
+  breakdown?: AioTimings;
 }
 
 /** parent → child */
@@ -44,4 +47,6 @@ export interface EngineRunner {
   run(): Promise<void>;
   close(): Promise<void>;
   note?: string;
+  /** The context's timings, read before close(). */
+  timings?(): AioTimings;
 }

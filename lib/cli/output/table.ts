@@ -4,9 +4,17 @@ import type { EngineRow } from '../results';
 import { formatCount, formatNumber } from '../units';
 import type { BenchReport } from './report';
 
-const HEADERS = ['engine', 'IOPS', 'MiB/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'CPU µs/op', 'loop p99 ms', 'vs fs'];
+const BASE_HEADERS = ['engine', 'IOPS', 'MiB/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'CPU µs/op', 'loop p99 ms', 'vs fs'];
+// --breakdown: p50/p99 of each stage of a request (see AioContext.timings()).
+const BREAKDOWN_HEADERS = ['queued µs', 'in kernel µs', 'delivered µs'];
 
-function cells(r: EngineRow): string[] {
+function stageCells(r: EngineRow): string[] {
+  const b = r.breakdownUs;
+  if (b === undefined) return ['n/a', 'n/a', 'n/a'];
+  return [b.queued, b.inKernel, b.delivered].map((p) => `${formatNumber(p.p50)} / ${formatNumber(p.p99)}`);
+}
+
+function cells(r: EngineRow, breakdown: boolean): string[] {
   if (r.error !== undefined) return [r.engine, `cannot run: ${r.error}`];
   const n = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : formatNumber(v));
   return [
@@ -19,12 +27,14 @@ function cells(r: EngineRow): string[] {
     n(r.cpuUsPerOp),
     n(r.loopDelayP99Ms),
     r.ratioToFs === null ? 'n/a' : `${r.ratioToFs.toFixed(2)}×`,
+    ...(breakdown ? stageCells(r) : []),
   ];
 }
 
-/** The table of rows alone. */
-export function formatRows(rows: EngineRow[]): string {
-  const body = rows.map(cells);
+/** The table of rows alone; with `breakdown`, the columns of each stage's p50 / p99. */
+export function formatRows(rows: EngineRow[], breakdown = false): string {
+  const HEADERS = breakdown ? [...BASE_HEADERS, ...BREAKDOWN_HEADERS] : BASE_HEADERS;
+  const body = rows.map((r) => cells(r, breakdown));
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.filter((c) => c.length === HEADERS.length).map((c) => c[i].length)));
   const line = (c: string[]): string => {
     if (c.length !== HEADERS.length) return `| ${c[0].padEnd(widths[0])} | ${c[1]} |`;
@@ -35,7 +45,7 @@ export function formatRows(rows: EngineRow[]): string {
 }
 
 /** The full text output: job, machine, table, and notes on how engines ran. */
-export function formatTable(report: BenchReport): string {
+export function formatTable(report: BenchReport, breakdown = false): string {
   const notes = report.engines.filter((r) => r.note !== undefined && r.error === undefined).map((r) => `${r.engine}: ${r.note}`);
   const file = `${report.job.filename}${report.job.createdFile ? ' (created for this run, removed afterwards)' : ''}`;
   return [
@@ -43,7 +53,7 @@ export function formatTable(report: BenchReport): string {
     `file:    ${file}`,
     `machine: ${machineLine(report.machine)}`,
     '',
-    formatRows(report.engines),
+    formatRows(report.engines, breakdown),
     ...(notes.length > 0 ? ['', `notes: ${notes.join('; ')}`] : []),
     '',
   ].join('\n');
