@@ -228,11 +228,14 @@ export class AioContext {
   /**
    * Stops taking requests (new ones reject with `ERR_AIO_CLOSED`), lets every
    * earlier one finish, then destroys the kernel context and its eventfd.
-   * Calling it again returns the same promise.
+   * Requests on pipes, sockets and ttys that wait for data or room give up
+   * instead (`ECANCELED`): they might wait for good. Calling it again returns
+   * the same promise.
    */
   close(): Promise<void> {
     if (this.#closing === null) {
       this.#closed = true;
+      this.#engine.stopStreams();
       this.#closing = new Promise((resolve) =>
         this.#engine.whenIdle(() => this.#engine.destroy(resolve)),
       );
@@ -300,6 +303,7 @@ export class AioContext {
       req.reject(new AbortError(undefined, { cause: req.signal!.reason }));
     } else {
       req.aborted = true; // rejected when the kernel hands the buffer back
+      this.#engine.interrupt(req); // on a pipe or socket: stops waiting
     }
   }
 }

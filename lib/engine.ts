@@ -195,6 +195,20 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Wakes a started request that waits on a pipe or socket for data or room:
+   * it completes with ECANCELED (or with what it moved already). False when
+   * the request is not such a one.
+   */
+  interrupt(req: Request): boolean {
+    return req.state === State.Kernel && this.#native.interrupt(req.slot);
+  }
+
+  /** From now on, requests on pipes and sockets that would wait give up (close()). */
+  stopStreams(): void {
+    if (!this.#destroyed) this.#native.stopStreams();
+  }
+
   /** Hands every queued request that has a free slot to the kernel, now. */
   flushNow(): void {
     const sq = this.#sq;

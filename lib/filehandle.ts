@@ -8,16 +8,23 @@
 import type { FileHandle } from 'fs/promises';
 
 type Counted = { [key: symbol]: (() => void) | undefined };
-let kRef: symbol | null | undefined;
-let kUnref: symbol | null = null;
+type Methods = { ref: symbol; unref: symbol } | null;
+// Per prototype, so that an object that merely has an `fd` never hides the
+// methods of a real FileHandle.
+const byProto = new WeakMap<object, Methods>();
 
-function find(handle: object): void {
+function methods(handle: object): Methods {
   const proto = Object.getPrototypeOf(handle) as object | null;
-  const symbols = proto === null ? [] : Object.getOwnPropertySymbols(proto);
-  const ref = symbols.find((s) => s.description === 'kRef');
-  const unref = symbols.find((s) => s.description === 'kUnref');
-  kRef = ref !== undefined && unref !== undefined ? ref : null;
-  kUnref = unref ?? null;
+  if (proto === null) return null;
+  let m = byProto.get(proto);
+  if (m === undefined) {
+    const symbols = Object.getOwnPropertySymbols(proto);
+    const ref = symbols.find((s) => s.description === 'kRef');
+    const unref = symbols.find((s) => s.description === 'kUnref');
+    m = ref !== undefined && unref !== undefined ? { ref, unref } : null;
+    byProto.set(proto, m);
+  }
+  return m;
 }
 
 /**
@@ -26,13 +33,11 @@ function find(handle: object): void {
  * @internal
  */
 export function holdHandle(handle: FileHandle): (() => void) | null {
-  if (kRef === undefined) find(handle);
-  const refKey = kRef;
-  const unrefKey = kUnref;
-  if (refKey === null || refKey === undefined || unrefKey === null) return null;
+  const m = methods(handle);
+  if (m === null) return null;
   const h = handle as unknown as Counted;
-  const ref = h[refKey];
-  const unref = h[unrefKey];
+  const ref = h[m.ref];
+  const unref = h[m.unref];
   if (typeof ref !== 'function' || typeof unref !== 'function') return null;
   ref.call(h);
   return () => unref.call(h);

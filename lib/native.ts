@@ -13,6 +13,10 @@ export interface NativeQueue {
   copyOut(slot: number, res: number, views: ArrayBufferView | ArrayBufferView[]): number;
   /** Takes back a request waiting for a helper behind another on its fd; false once it runs. */
   cancel(slot: number): boolean;
+  /** Wakes a pipe/socket request waiting for readiness: it completes with ECANCELED. */
+  interrupt(slot: number): boolean;
+  /** close() began: pipe/socket requests that would wait give up (ECANCELED). */
+  stopStreams(): void;
   waitSync(): number;
   counters(out: Float64Array): void;
   /** Bucket counts of the in-kernel stage (see timings.ts). */

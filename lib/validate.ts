@@ -25,10 +25,13 @@ export function fdOf(fd: unknown, syscall: string): number {
     if (!isFdNumber(fd)) throw outOfRange('fd', `>= 0 && <= ${INT32_MAX}`, fd);
     return fd;
   }
-  if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {
-    const n = (fd as FileHandle).fd;
-    if (n < 0) throw systemError(errno.EBADF, syscall, 'file closed');
-    return n;
+  if (typeof fd === 'object' && fd !== null) {
+    const n: unknown = (fd as { fd?: unknown }).fd; // read once: a getter may change its mind
+    if (typeof n === 'number') {
+      if (n < 0) throw systemError(errno.EBADF, syscall, 'file closed');
+      if (!isFdNumber(n)) throw outOfRange('fd.fd', `>= 0 && <= ${INT32_MAX}`, n);
+      return n;
+    }
   }
   throw invalidArgType('fd', 'of type number or an instance of FileHandle', fd);
 }

@@ -3,6 +3,10 @@
 // cache first, the threadpool backend, and pipe/socket/char-device requests.
 #include "queue.h"
 
+#include <sys/ioctl.h>
+
+#include <cstdio>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -161,40 +165,105 @@ void Queue::run_execute(HelperJob& job) {
   q->post(job.slot, res);
 }
 
-// Waits until fd is ready for the request's direction, or the queue shuts down.
-bool Queue::wait_ready(int fd, bool write) {
-  struct pollfd p[2] = {{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0}, {wake_efd_, POLLIN, 0}};
+// Waits until fd is ready for the request's direction. Also wakes for the
+// queue's stop (shutdown, close()) and for an interrupt of this request.
+Queue::Wait Queue::wait_ready(int fd, bool write, Slot& s, uint32_t gen) {
+  struct pollfd p[3] = {{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0},
+                        {stop_efd_, POLLIN, 0},
+                        {s.cancel_efd, POLLIN, 0}};
   for (;;) {
-    int r = poll(p, 2, -1);
+    int r = poll(p, 3, -1);
     if (r < 0 && errno == EINTR) continue;
-    return (p[1].revents & POLLIN) == 0;
+    if (p[1].revents & POLLIN) return Wait::Stop;
+    if (p[2].revents & POLLIN) {
+      uint64_t v;
+      while (read(s.cancel_efd, &v, sizeof v) < 0 && errno == EINTR) {
+      }
+      if (__atomic_load_n(&s.interrupt_gen, __ATOMIC_ACQUIRE) == gen) return Wait::Stop;
+      continue;  // meant for an earlier request of this slot
+    }
+    return Wait::Ready;
   }
 }
 
-// A request on a pipe, socket or character device, on its lane's own thread:
-// waits for readiness in poll(2), where shutdown can wake it, then transfers
+namespace {
+
+// The most one request moves: the kernel's MAX_RW_COUNT, as for files.
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+// Without RWF_NOWAIT (a tty, /dev/kmsg) a call after poll(2) could still block
+// on more than the device takes at once: writes go in pieces this small, and
+// reads take no more than FIONREAD says is there.
+constexpr size_t kPieceWithoutNowait = 512;
+
+// iov[first..] limited to n bytes, into out.
+int limit_iov(const std::vector<struct iovec>& iov, size_t first, size_t n, struct iovec* out, int max) {
+  int k = 0;
+  for (size_t i = first; i < iov.size() && n > 0 && k < max; i++, k++) {
+    out[k] = iov[i];
+    if (out[k].iov_len > n) out[k].iov_len = n;
+    n -= out[k].iov_len;
+  }
+  return k;
+}
+
+// A pipe or FIFO that takes no RWF_NOWAIT: a non-blocking open file
+// description of the same pipe (O_NONBLOCK on the caller's own would change
+// its fd). Only pipes: reopening a tty master or /dev/kmsg would reach
+// another device or another reader. The fd, -EPIPE (a FIFO with no reader,
+// for a write), or -1.
+int own_nonblocking(int fd, bool write) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return -1;
+  char path[40];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int own = open(path, (write ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (own < 0 && errno == ENXIO) return -EPIPE;
+  return own;
+}
+
+}  // namespace
+
+// A request on a pipe, socket or tty, on its lane's own thread: waits for
+// readiness in poll(2), where stop and interrupt can wake it, then transfers
 // without blocking. A read returns what is there, as read(2) does; a write
 // goes on until every byte is written, as a blocking write(2) does.
 void Queue::run_stream(HelperJob& job) {
   auto* q = static_cast<Queue*>(job.owner);
   Slot& s = q->slots_[job.slot];
   bump(q->counters_[kSubmitted]);
+  const uint32_t gen = s.gen;
   const bool write = is_write(s.op);
   const bool once = (s.cb.aio_rw_flags & RWF_NOWAIT) != 0;  // the caller's flags.nowait
   const int flags = static_cast<int>(s.cb.aio_rw_flags) & ~RWF_NOWAIT;
+  const uint64_t want = std::min<uint64_t>(s.named, kMaxTransfer);
   thread_local std::vector<struct iovec> iov;
   iov.assign(s.iov.begin(), s.iov.end());
   size_t first = 0;
   uint64_t done = 0;
-  bool nowait = true;  // until the fd says it has no RWF_NOWAIT
+  // How to transfer without blocking: RWF_NOWAIT; or, where the file takes
+  // none, a non-blocking open file description of its own (pipes, FIFOs);
+  // or, as a last resort, bounded pieces after poll(2) (ttys).
+  enum class Mode { Nowait, OwnNonblocking, Pieces } mode = Mode::Nowait;
+  int held = -1;
   int32_t res;
   for (;;) {
-    const int cnt = static_cast<int>(iov.size() - first);
-    ssize_t r = write ? pwritev2(job.fd, iov.data() + first, cnt, -1, flags | (nowait ? RWF_NOWAIT : 0))
-                      : preadv2(job.fd, iov.data() + first, cnt, -1, flags | (nowait ? RWF_NOWAIT : 0));
+    ssize_t r;
+    if (mode != Mode::Pieces) {
+      const int cnt = static_cast<int>(iov.size() - first);
+      const int f = flags | (mode == Mode::Nowait ? RWF_NOWAIT : 0);
+      r = write ? pwritev2(job.fd, iov.data() + first, cnt, -1, f) : preadv2(job.fd, iov.data() + first, cnt, -1, f);
+    } else {
+      // After poll(2) said ready: no more than can go without blocking.
+      size_t n = kPieceWithoutNowait;
+      int avail = 0;
+      if (!write) n = ioctl(job.fd, FIONREAD, &avail) == 0 && avail > 0 ? static_cast<size_t>(avail) : 1;
+      struct iovec part[16];
+      const int cnt = limit_iov(iov, first, std::min<uint64_t>(n, want - done), part, 16);
+      r = write ? pwritev2(job.fd, part, cnt, -1, flags) : preadv2(job.fd, part, cnt, -1, flags);
+    }
     if (r >= 0) {
       done += static_cast<uint64_t>(r);
-      if (!write || done >= s.named || once) {
+      if (!write || done >= want || once) {
         res = clamp_res(static_cast<long long>(done));
         break;
       }
@@ -205,22 +274,35 @@ void Queue::run_stream(HelperJob& job) {
         iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
         iov[first].iov_len -= left;
       }
-      continue;
+      if (mode != Mode::Pieces) continue;  // try the rest at once
+    } else {
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EOPNOTSUPP && mode == Mode::Nowait && !once) {
+        int own = own_nonblocking(job.fd, write);
+        if (own == -EPIPE) {  // a FIFO with no reader: what a write would say
+          res = done > 0 ? clamp_res(static_cast<long long>(done)) : -EPIPE;
+          break;
+        }
+        if (own >= 0) {
+          held = job.fd;  // still held: the file stays as the caller's fd left it
+          job.fd = own;
+          mode = Mode::OwnNonblocking;
+          continue;
+        }
+        mode = Mode::Pieces;
+      } else if (err != EAGAIN || once) {
+        res = done > 0 ? clamp_res(static_cast<long long>(done)) : -err;
+        break;
+      }
     }
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (err == EOPNOTSUPP && nowait && !once) {
-      nowait = false;  // wait for readiness, then a plain (blocking) call
-    } else if (err != EAGAIN || once) {
-      res = done > 0 ? clamp_res(static_cast<long long>(done)) : -err;
-      break;
-    }
-    if (!q->wait_ready(job.fd, write)) {
+    if (q->wait_ready(job.fd, write, s, gen) != Wait::Ready) {
       res = done > 0 ? clamp_res(static_cast<long long>(done)) : -ECANCELED;
       break;
     }
   }
   close(job.fd);
+  if (held >= 0) close(held);
   bump(q->counters_[kCompleted]);
   q->post(job.slot, res);
 }

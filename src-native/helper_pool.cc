@@ -16,6 +16,9 @@ namespace {
 
 // The most jobs of one lane taken together.
 constexpr size_t kBatch = 64;
+// The most stream threads at once (one per pipe, socket or tty with requests
+// waiting): past that, a stream request fails EAGAIN.
+constexpr unsigned kMaxStreamThreads = 1024;
 
 // Shared threads: four per CPU, 8 to 64, enough to keep page-cache misses and
 // extending writes in flight. More only contend: cold buffered random reads on
@@ -42,7 +45,9 @@ struct PoolState {
   std::vector<std::pair<void*, int>> busy_lanes;  // running, or owned by a stream thread
   std::vector<std::pair<void*, unsigned>> running;  // owner -> jobs running
   unsigned threads = 0;  // shared threads
-  unsigned waiting = 0;  // shared threads asleep
+  unsigned waiting = 0;  // shared threads asleep (or woken, not yet running)
+  unsigned file_jobs = 0;  // file jobs queued, not yet taken
+  unsigned stream_threads = 0;
 };
 
 PoolState& state() {
@@ -98,37 +103,49 @@ HelperPool& HelperPool::get() {
   return *pool;
 }
 
-void HelperPool::enqueue(const HelperJob* jobs, size_t n) {
-  if (n == 0) return;
+std::vector<HelperJob> HelperPool::enqueue(const HelperJob* jobs, size_t n) {
+  std::vector<HelperJob> refused;
+  if (n == 0) return refused;
   PoolState& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   size_t file_jobs = 0;
   for (size_t i = 0; i < n; i++) {
     const HelperJob& job = jobs[i];
-    s.jobs.push_back(job);
     if (!job.stream) {
+      s.jobs.push_back(job);
       file_jobs++;
       continue;
     }
     // A stream lane gets a thread of its own, which keeps the lane until it
     // has no more work.
-    if (lane_busy(s, job.owner, job.lane)) continue;
-    s.busy_lanes.emplace_back(job.owner, job.lane);
+    if (lane_busy(s, job.owner, job.lane)) {
+      s.jobs.push_back(job);
+      continue;
+    }
     void* owner = job.owner;
     int lane = job.lane;
-    if (!spawn_quiet_thread([this, owner, lane] { worker(true, owner, lane); })) free_lane(s, owner, lane);
+    if (s.stream_threads >= kMaxStreamThreads ||
+        !spawn_quiet_thread([this, owner, lane] { worker(true, owner, lane); })) {
+      refused.push_back(job);
+      continue;
+    }
+    s.stream_threads++;
+    s.busy_lanes.emplace_back(owner, lane);
+    s.jobs.push_back(job);
   }
   // One shared thread per queued job that no sleeping thread will take, up to
   // the cap: a job that blocks long never holds back the ones behind it.
-  size_t idle = s.waiting;
-  for (size_t k = idle; k < file_jobs && s.threads < max_threads(); k++) {
+  s.file_jobs += static_cast<unsigned>(file_jobs);
+  while (s.file_jobs > s.waiting && s.threads < max_threads()) {
     if (!spawn_quiet_thread([this] { worker(false, nullptr, -1); })) break;
     s.threads++;
+    s.waiting++;  // counts as a sleeper until it runs (it takes a job at once)
   }
   if (file_jobs == 1)
     s.work.notify_one();
   else if (file_jobs > 1)
     s.work.notify_all();
+  return refused;
 }
 
 // Called with the lock held: takes the first job this thread may run (a
@@ -155,6 +172,7 @@ bool HelperPool::next_job(std::vector<HelperJob>* out, bool stream_lane, void* o
       }
     }
     if (!stream_lane && first.lane != -1) s.busy_lanes.emplace_back(first.owner, first.lane);
+    if (!stream_lane) s.file_jobs -= static_cast<unsigned>(out->size());
     count_running(s, first.owner, +1);
     return true;
   }
@@ -168,11 +186,13 @@ void HelperPool::worker(bool stream_lane, void* owner, int lane) {
   std::vector<HelperJob> batch;
   batch.reserve(kBatch);
   std::unique_lock<std::mutex> lock(s.mu);
+  if (!stream_lane) s.waiting--;  // counted as a sleeper since enqueue started it
   for (;;) {
     batch.clear();
     if (!next_job(&batch, stream_lane, owner, lane)) {
       if (stream_lane) {
         free_lane(s, owner, lane);
+        s.stream_threads--;
         return;
       }
       s.waiting++;
@@ -202,6 +222,7 @@ int HelperPool::cancel(void* owner, uint32_t slot) {
   for (auto it = s.jobs.begin(); it != s.jobs.end(); ++it) {
     if (it->owner == owner && it->slot == slot) {
       int fd = it->fd;
+      if (!it->stream) s.file_jobs--;
       s.jobs.erase(it);
       return fd;
     }
@@ -215,6 +236,7 @@ std::vector<HelperJob> HelperPool::quiesce(void* owner) {
   std::vector<HelperJob> dropped;
   for (auto it = s.jobs.begin(); it != s.jobs.end();) {
     if (it->owner == owner) {
+      if (!it->stream) s.file_jobs--;
       dropped.push_back(*it);
       it = s.jobs.erase(it);
     } else {

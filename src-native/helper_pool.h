@@ -7,9 +7,10 @@
 //  - file jobs (regular files, block devices) finish in bounded time. They run
 //    on shared threads, started one per queued job up to a cap (4 per CPU,
 //    8 to 64), which sleep on a condition variable when idle.
-//  - stream jobs (pipes, sockets, character devices) may wait for data that
-//    never comes. Each stream lane gets a thread of its own while it has work,
-//    outside the cap, which waits in poll(2) and can be woken to give up.
+//  - stream jobs (pipes, sockets, ttys) may wait for data that never comes.
+//    Each stream lane gets a thread of its own while it has work, outside the
+//    cap (up to kMaxStreamThreads), which waits in poll(2) and can be woken to
+//    give up.
 //
 // Jobs with the same (owner, lane) run one at a time in FIFO order; that is how
 // writes to one fd keep the order they were issued in. Lane -1 runs in parallel.
@@ -40,8 +41,10 @@ class HelperPool {
  public:
   static HelperPool& get();
 
-  // Queues n jobs under one lock.
-  void enqueue(const HelperJob* jobs, size_t n);
+  // Queues n jobs under one lock. Returns the stream jobs that got no thread
+  // (none could be started, or kMaxStreamThreads run already): the caller
+  // fails them (EAGAIN) rather than leave them waiting for a thread.
+  std::vector<HelperJob> enqueue(const HelperJob* jobs, size_t n);
   // Removes the owner's job for slot if it has not started; returns its fd
   // (for the caller to close), or -1 when it is running or done.
   int cancel(void* owner, uint32_t slot);

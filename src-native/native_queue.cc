@@ -48,6 +48,8 @@ Napi::Function NativeQueue::define(Napi::Env env) {
                          InstanceMethod<&NativeQueue::submit>("submit"),
                          InstanceMethod<&NativeQueue::copy_out>("copyOut"),
                          InstanceMethod<&NativeQueue::cancel>("cancel"),
+                         InstanceMethod<&NativeQueue::interrupt>("interrupt"),
+                         InstanceMethod<&NativeQueue::stop_streams>("stopStreams"),
                          InstanceMethod<&NativeQueue::wait_sync>("waitSync"),
                          InstanceMethod<&NativeQueue::counters>("counters"),
                          InstanceMethod<&NativeQueue::timings>("timings"),
@@ -170,6 +172,20 @@ Napi::Value NativeQueue::cancel(const Napi::CallbackInfo& info) {
   bool done = queue_ != nullptr && !closing_ && info[0].IsNumber() &&
               queue_->cancel(info[0].As<Napi::Number>().Uint32Value());
   return Napi::Boolean::New(info.Env(), done);
+}
+
+// interrupt(slot): wakes the slot's stream request if it waits for readiness;
+// it then completes with ECANCELED (or what it moved already).
+Napi::Value NativeQueue::interrupt(const Napi::CallbackInfo& info) {
+  bool done = queue_ != nullptr && !closing_ && info[0].IsNumber() &&
+              queue_->interrupt(info[0].As<Napi::Number>().Uint32Value());
+  return Napi::Boolean::New(info.Env(), done);
+}
+
+// stopStreams(): close() began; stream requests that would wait give up.
+Napi::Value NativeQueue::stop_streams(const Napi::CallbackInfo& info) {
+  if (queue_ != nullptr && !closing_) queue_->stop_streams();
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeQueue::wait_sync(const Napi::CallbackInfo& info) {

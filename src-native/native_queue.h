@@ -23,6 +23,8 @@ class NativeQueue : public Napi::ObjectWrap<NativeQueue>, public Sink {
   Napi::Value backend(const Napi::CallbackInfo& info);
   Napi::Value copy_out(const Napi::CallbackInfo& info);
   Napi::Value cancel(const Napi::CallbackInfo& info);
+  Napi::Value interrupt(const Napi::CallbackInfo& info);
+  Napi::Value stop_streams(const Napi::CallbackInfo& info);
 
   void deliver(unsigned n) override;
   void set_busy(bool busy) override;

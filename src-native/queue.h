@@ -34,6 +34,10 @@ struct Slot {
   uint64_t file_id;          // identity of the file the call named (0: unchecked)
   bool copy_out;             // a read into scratch: copy_out() follows completion
   uint64_t t_submit;         // uv_hrtime() when it was handed over (timings)
+  int cancel_efd = -1;       // wakes this slot's stream request (interrupt)
+  uint32_t interrupt_gen;    // gen of the request interrupt() meant (atomic access)
+  bool stream_job;           // its request runs on a stream thread
+  bool no_cancel;            // part of it reached the file already: not cancellable
   int32_t user_fd;
   int32_t op;
   bool busy;
@@ -102,6 +106,11 @@ class Queue {
   // Takes back a request still waiting for a helper (behind a blocked one on
   // its fd): true when it was, and its slot is free again; false once it runs.
   bool cancel(uint32_t slot);
+  // Wakes a stream request of slot that waits for readiness: it ends with
+  // ECANCELED (or what it moved so far). False when slot holds none.
+  bool interrupt(uint32_t slot);
+  // close() began: stream requests waiting for readiness give up (ECANCELED).
+  void stop_streams();
 
   // Ends the queue: drops unstarted helper jobs, waits for the kernel to finish
   // with every buffer (io_destroy), closes the eventfd, then tells the sink
@@ -149,7 +158,8 @@ class Queue {
   void post_heat(int fd, bool hit);  // any thread
   static void run_execute(HelperJob& job);
   static void run_stream(HelperJob& job);
-  bool wait_ready(int fd, bool write);  // false: the queue is shutting down
+  enum class Wait { Ready, Stop };
+  Wait wait_ready(int fd, bool write, Slot& s, uint32_t gen);
 
   Backend backend_ = Backend::Kernel;
   const unsigned depth_;
@@ -158,7 +168,7 @@ class Queue {
   aio_context_t ctx_ = 0;
   CompletionRing ring_;
   int efd_ = -1;
-  int wake_efd_ = -1;  // readable once the queue shuts down: stream jobs give up
+  int stop_efd_ = -1;  // readable once close() or shutdown began: stream jobs give up
   bool nowait_ = false;
   uv_poll_t* poll_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;

@@ -95,6 +95,8 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
 // RWF_NOWAIT said the request would block: re-issue it, blocking, on a helper.
 void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   bump(counters_[kFallbacks]);
+  // A partial result re-issued whole: bytes reached the file already.
+  if (if_not_bounced != kNoResult) s.no_cancel = true;
   s.cb.aio_rw_flags &= ~RWF_NOWAIT;
   s.auto_nowait = false;
   // Reaped after io_submit returned, the fd may have been closed and its number

@@ -77,7 +77,7 @@ int Queue::create(napi_env env, unsigned depth, bool allow_threadpool, int32_t* 
   if (r < 0) {
     if (q->ctx_ != 0) io_destroy(q->ctx_);
     if (q->efd_ >= 0) close(q->efd_);
-    if (q->wake_efd_ >= 0) close(q->wake_efd_);
+    if (q->stop_efd_ >= 0) close(q->stop_efd_);
     delete q;
     return r;
   }
@@ -99,8 +99,8 @@ int Queue::init(napi_env env, bool allow_threadpool) {
   reap_batch_ = reap_batch(depth_);
   efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (efd_ < 0) return -errno;
-  wake_efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_efd_ < 0) return -errno;
+  stop_efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (stop_efd_ < 0) return -errno;
   int r = io_setup(depth_, &ctx_);
   if (r < 0) {
     ctx_ = 0;
@@ -135,7 +135,7 @@ void Queue::shutdown(bool background, bool keep_alive) {
   if (closed_) return;
   closed_ = true;
   uint64_t one = 1;
-  while (write(wake_efd_, &one, sizeof one) < 0 && errno == EINTR) {
+  while (write(stop_efd_, &one, sizeof one) < 0 && errno == EINTR) {
   }
   for (const HelperJob& job : staged_jobs_) close(job.fd);
   staged_jobs_.clear();
@@ -171,12 +171,16 @@ void Queue::shutdown(bool background, bool keep_alive) {
 
 void Queue::finish() {
   // The kernel and the helpers are done with every request: their memory goes.
-  for (Slot& s : slots_) s.free_memory();
+  for (Slot& s : slots_) {
+    s.free_memory();
+    if (s.cancel_efd >= 0) close(s.cancel_efd);
+    s.cancel_efd = -1;
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), on_closed);  // stops polling now
   close(efd_);
   efd_ = -1;
-  close(wake_efd_);
-  wake_efd_ = -1;
+  close(stop_efd_);
+  stop_efd_ = -1;
   if (sink_ != nullptr) {
     Sink* sink = sink_;
     sink_ = nullptr;

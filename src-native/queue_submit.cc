@@ -35,7 +35,11 @@ uint16_t opcode(int32_t op) {
 
 // Lane keys: -1 parallel, an fd for O_APPEND writes, below -1 for streams
 // (reads and writes apart: a read waiting for data must not hold up a write).
-int stream_lane(int fd, bool write) { return -2 - ((fd << 1) | (write ? 1 : 0)); }
+// A stream lane is keyed by the file, not the fd number: a number closed and
+// reused for another pipe must not queue behind the old one's requests.
+int stream_lane(uint64_t file_id, bool write) {
+  return -2 - static_cast<int>((((file_id ^ (file_id >> 31)) & 0x3fffffff) << 1) | (write ? 1 : 0));
+}
 
 uint64_t join64(int32_t lo, int32_t hi) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | static_cast<uint32_t>(lo);
@@ -49,20 +53,20 @@ struct FdFacts {
   int fd = -1;
   int append = -1;             // -1: not asked yet
   int refused[2] = {-1, -1};   // [read, write]
-  uint64_t id = 0;             // 0: not asked yet
-  mode_t mode = 0;
+  FileFacts file;
+  int stream_ = -1;            // -1: not asked yet
 
   void on(int user_fd) {
     if (user_fd == fd) return;
     fd = user_fd;
-    append = refused[0] = refused[1] = -1;
-    struct stat st;
-    bool open = fstat(fd, &st) == 0;
-    id = open ? stat_file_id(st) : kNoFile;
-    mode = open ? st.st_mode : 0;
+    append = refused[0] = refused[1] = stream_ = -1;
+    file = fd_facts(fd);
   }
-  uint64_t file_id() const { return id; }
-  bool stream() const { return is_stream(mode); }
+  uint64_t file_id() const { return file.id; }
+  bool stream() {
+    if (stream_ < 0) stream_ = file.id != kNoFile && is_stream(fd, file.mode);
+    return stream_ == 1;
+  }
   bool appends() {
     if (append < 0) {
       int fl = fcntl(fd, F_GETFL);
@@ -98,6 +102,8 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     s.auto_nowait = false;
     s.pending_accept = false;
     s.copy_out = false;
+    s.stream_job = false;
+    s.no_cancel = false;
     s.gen = submit_gen_;
     s.t_submit = now;
     s.named = join64(e[kSqLenLo], e[kSqLenHi]);
@@ -132,7 +138,9 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
       // A pipe, socket or character device may wait for good: its requests go
       // to a thread of their own per fd and direction, in order (helper_pool.h).
       s.pending_accept = true;  // counted as submitted when it starts
-      int err = to_helper(s, stream_lane(s.user_fd, is_write(s.op)), run_stream, 0, true);
+      s.stream_job = true;
+      if (s.cancel_efd < 0) s.cancel_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      int err = s.cancel_efd < 0 ? -errno : to_helper(s, stream_lane(facts.file_id(), is_write(s.op)), run_stream, 0, true);
       if (err < 0) release(e, s, err);
       continue;
     }
@@ -246,12 +254,19 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect
 // Hands the jobs staged this turn to the helpers under one lock.
 void Queue::flush_jobs() {
   if (staged_jobs_.empty()) return;
-  HelperPool::get().enqueue(staged_jobs_.data(), staged_jobs_.size());
+  std::vector<HelperJob> refused = HelperPool::get().enqueue(staged_jobs_.data(), staged_jobs_.size());
   staged_jobs_.clear();
+  // No thread for these stream requests: they fail rather than wait for one.
+  for (const HelperJob& job : refused) {
+    close(job.fd);
+    bump(counters_[kSubmitted]);
+    bump(counters_[kCompleted]);
+    post(job.slot, -EAGAIN);
+  }
 }
 
 bool Queue::cancel(uint32_t slot) {
-  if (closed_ || slot >= depth_ || !slots_[slot].busy) return false;
+  if (closed_ || slot >= depth_ || !slots_[slot].busy || slots_[slot].no_cancel) return false;
   int fd = HelperPool::get().cancel(this, slot);
   if (fd < 0) return false;
   close(fd);
@@ -264,6 +279,22 @@ bool Queue::cancel(uint32_t slot) {
   inflight_--;
   update_busy();
   return true;
+}
+
+bool Queue::interrupt(uint32_t slot) {
+  if (closed_ || slot >= depth_ || !slots_[slot].busy || !slots_[slot].stream_job) return false;
+  Slot& s = slots_[slot];
+  __atomic_store_n(&s.interrupt_gen, s.gen, __ATOMIC_RELEASE);
+  uint64_t one = 1;
+  while (write(s.cancel_efd, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
+void Queue::stop_streams() {
+  uint64_t one = 1;
+  while (write(stop_efd_, &one, sizeof one) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace laio

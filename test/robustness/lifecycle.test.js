@@ -91,6 +91,60 @@ test('aio_cancel takes back the writes queued behind a blocked FIFO write', () =
   expect(out.thirdChunk).toBe(true);
 });
 
+test('an inode number reused by the next file does not redirect waiting requests', () => {
+  const out = run('inode-reuse');
+  expect(out.sameFd).toBe(true);
+  // eslint-disable-next-line no-console
+  if (!out.sameInode) console.log('note: the filesystem did not reuse the inode number this time');
+  expect(out.results.slice(0, 2)).toEqual([{ ok: 5 }, { ok: 5 }]);
+  expect(out.results.slice(2)).toEqual(Array(14).fill({ code: 'EBADF' }));
+  expect(out.bBytes).toBe(0);
+});
+
+test('aborting a FIFO read that waits stops it; the next FIFO on that fd number is not held up', () => {
+  const out = run('abort-stream');
+  expect(out.reused).toBe(true);
+  expect(out.fresh).toEqual({ ok: 8 });
+  expect(out.aborted).toEqual({ code: 'ABORT_ERR' });
+  expect(out.abortMs).toBeLessThan(1000);
+  expect(out.inFlight).toBe(0);
+});
+
+test('close() gives up on a FIFO read that waits (ECANCELED) instead of waiting for good', () => {
+  const out = run('close-stream');
+  expect(out.read).toEqual({ code: 'ECANCELED' });
+  expect(out.closeMs).toBeLessThan(1000);
+});
+
+test("a FileHandle's close() waits even after a plain { fd } object was used as an fd", () => {
+  const out = run('filehandle-after-plain');
+  expect(out.results).toEqual(Array(8).fill({ ok: 1 }));
+  expect(out.closedEarly).toBe(false);
+});
+
+test('process.exit() and worker.terminate() with a worker writing to a pty nobody reads', () => {
+  const py = require('child_process').spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' });
+  if (py.status !== 0) {
+    require('../helpers').skipNote('pty exit', 'python3 (to open a pty) is not available');
+    return;
+  }
+  for (const mode of ['exit', 'terminate']) {
+    const script = `
+import os, pty, subprocess, sys, time, tty
+m, s = pty.openpty()
+tty.setraw(s)
+p = subprocess.Popen([sys.argv[1], sys.argv[2], 'pty-writer', '{"mode":"${mode}"}'], pass_fds=[m, s], env=dict(os.environ, PTY_FD=str(m)))
+try:
+    print('rc', p.wait(timeout=15))
+except subprocess.TimeoutExpired:
+    p.kill()
+    print('hang')
+`;
+    const r = require('child_process').spawnSync('python3', ['-c', script, process.execPath, fixture], { encoding: 'utf8', timeout: 30000 });
+    expect(r.stdout).toMatch(/rc 0/);
+  }
+});
+
 test('SIGEV_SIGNAL with signal 0 is accepted and sends nothing', () => {
   const out = run('signo-zero');
   expect(out).toMatchObject({ error: 0, ret: 4, list: 0 });
