@@ -1,7 +1,7 @@
-// Loads the compiled addon: a prebuild for this platform first, then a local
-// build (node-gyp-build). LINUX_AIO_BINDING points at another build, e.g. the
-// sanitizer build of `npm run test:asan`.
+// The compiled addon's interface, loaded by ./loader (LINUX_AIO_BINDING, a
+// local build, or the prebuilt binary for this platform, arch and libc).
 import * as path from 'path';
+import { loadAddon } from './loader';
 
 /** @internal */
 export interface NativeQueue {
@@ -30,15 +30,8 @@ export interface Binding {
   fadvise(fd: number, offset: number, length: number, advice: number): void;
 }
 
-function load(): Binding {
-  const override = process.env.LINUX_AIO_BINDING;
-  if (override) return require(path.resolve(override)) as Binding;
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
-  return nodeGypBuild(path.join(__dirname, '..'));
-}
-
 /** @internal */
-export const binding: Binding = load();
+export const binding: Binding = loadAddon<Binding>(path.join(__dirname, '..'));
 
 // Must match src-native/protocol.h.
 /** @internal */
