@@ -13,12 +13,23 @@ const root = path.join(__dirname, '..', '..');
 const { TARGETS, GLIBC, outputOf } = require(path.join(root, 'scripts', 'prebuild.js'));
 const runtimesDir = process.env.LINUX_AIO_RUNTIMES || path.join(os.homedir(), '.cache', 'linux-aio', 'runtimes');
 
+/**
+ * The environment of a user's process: without the overrides of the sanitizer
+ * run (LINUX_AIO_BINDING, LD_PRELOAD of x64 sanitizer runtimes), which would
+ * load another binary than the one under test.
+ */
+function userEnv(extra = {}) {
+  const env = { ...process.env, npm_config_update_notifier: 'false', ...extra };
+  for (const key of ['LINUX_AIO_BINDING', 'LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LINUX_AIO_SANITIZED']) delete env[key];
+  return env;
+}
+
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, {
     encoding: 'utf8',
     timeout: options.timeout ?? 120000,
     cwd: options.cwd,
-    env: { npm_config_update_notifier: 'false', ...(options.env ?? process.env) },
+    env: options.env ?? userEnv(),
     maxBuffer: 64 << 20,
   });
   if (options.check !== false && r.status !== 0) {
@@ -68,11 +79,15 @@ function runtime(name) {
   return fs.existsSync(file) ? file : null;
 }
 
-/** Skips with a note when `thing` is missing; true when the test may go on. */
+/**
+ * Skips with a note when `thing` is missing; true when the test may go on. In CI
+ * (CI=true) nothing may be skipped: .ci/run installs what these checks need.
+ */
 function need(thing, what, fix) {
   if (thing) return true;
+  if (process.env.CI === 'true') throw new Error(`${what}: ${fix}; in CI this must not be skipped (.ci/run runs scripts/test-runtimes.sh --system)`);
   skipNote(what, `${fix} (CI installs it: bash scripts/test-runtimes.sh --system)`);
   return false;
 }
 
-module.exports = { root, run, ensurePrebuilds, pack, consumer, which, runtime, need, GLIBC, TARGETS, runtimesDir };
+module.exports = { root, run, userEnv, ensurePrebuilds, pack, consumer, which, runtime, need, GLIBC, TARGETS, runtimesDir };

@@ -6,7 +6,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { pack, consumer, run, which, runtime, need, root } = require('./helpers');
+const { pack, consumer, run, which, runtime, need, root, userEnv } = require('./helpers');
 const { tmpDir } = require('../helpers');
 
 let project;
@@ -23,7 +23,7 @@ beforeAll(() => {
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
   fs.symlinkSync(npmCli, path.join(bin, 'npm'));
   fs.symlinkSync(which('sh'), path.join(bin, 'sh'));
-  const env = { ...process.env, PATH: bin, npm_config_update_notifier: 'false', CC: '', CXX: '' };
+  const env = userEnv({ PATH: bin, CC: '', CXX: '' });
   for (const tool of ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python3']) expect(which(tool, bin)).toBe(null);
   install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', tarball], { cwd: project, env, check: false, timeout: 300000 });
   installed = path.join(project, 'node_modules', 'linux-aio');

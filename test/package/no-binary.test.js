@@ -4,8 +4,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { runNode, tmpDir } = require('../helpers');
-const { root } = require('./helpers');
+const { tmpDir } = require('../helpers');
+const { root, run, userEnv } = require('./helpers');
 
 // A copy of the package as installed, with the given prebuilds and no local build.
 function installedCopy(prebuilds) {
@@ -23,10 +23,10 @@ function installedCopy(prebuilds) {
 }
 
 function load(project, env = {}) {
-  const r = runNode(['-e', `
+  const r = run(process.execPath, ['-e', `
     try { require('linux-aio'); console.log(JSON.stringify({ loaded: true })); }
     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, platform: e.platform, arch: e.arch, libc: e.libc, glibcVersion: e.glibcVersion, tried: e.tried })); }
-  `], { cwd: project, env });
+  `], { cwd: project, env: userEnv(env) });
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout);
 }
@@ -67,7 +67,7 @@ test('the right binary loads; LIBC=musl (as node-gyp-build reads it) steers the 
 
 test('the install script check: `node dist/loader.js` exits 1 with the message when nothing loads', () => {
   const { pkg } = installedCopy({});
-  const r = runNode([path.join(pkg, 'dist', 'loader.js')], { cwd: pkg });
+  const r = run(process.execPath, [path.join(pkg, 'dist', 'loader.js')], { cwd: pkg, check: false });
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^linux-aio: no native binary could be loaded for this system/);
   expect(r.stderr.trim().split('\n').length).toBeLessThan(6);
