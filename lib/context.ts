@@ -22,16 +22,16 @@ import {
 /** Per-request `RWF_*` flags. */
 export interface OpFlags {
   /** `RWF_DSYNC`: the write is durable (data) when it resolves. */
-  dsync?: boolean;
+  dsync?: boolean | undefined;
   /** `RWF_SYNC`: the write is durable (data and metadata) when it resolves. */
-  sync?: boolean;
+  sync?: boolean | undefined;
   /** `RWF_APPEND`: append, ignoring the position. */
-  append?: boolean;
+  append?: boolean | undefined;
   /**
    * `RWF_NOWAIT`: fail with `EAGAIN` (or `EOPNOTSUPP`) rather than block. Without it,
    * such a request is re-issued on a helper thread and you never see those codes.
    */
-  nowait?: boolean;
+  nowait?: boolean | undefined;
 }
 
 /** Options of one request. */
@@ -42,20 +42,20 @@ export interface OpOptions {
    * `io_cancel`), so it rejects with an `AbortError` once the kernel is done with
    * its buffer.
    */
-  signal?: AbortSignal;
-  flags?: OpFlags;
+  signal?: AbortSignal | undefined;
+  flags?: OpFlags | undefined;
 }
 
 /** Options of a context. */
 export interface AioContextOptions {
   /** The most requests handed to the kernel at once (1..65536, default 128). */
-  depth?: number;
+  depth?: number | undefined;
   /**
    * `'threadpool'`: where kernel AIO is missing (`io_setup` answers `ENOSYS` or
    * `EPERM`), run the same API on the package's helper threads instead of failing.
    * `stats().backend` says which one runs.
    */
-  fallback?: 'none' | 'threadpool';
+  fallback?: 'none' | 'threadpool' | undefined;
 }
 
 /** Running counters of a context, and which backend it runs on. */
@@ -184,12 +184,12 @@ export class AioContext {
   }
 
   /** Reads into several buffers in turn (`IOCB_CMD_PREADV`, at most 1024). */
-  readv(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+  readv(fd: Fd, buffers: readonly ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
     return this.#data(Op.Readv, fd, buffers, position, options) as Promise<number>;
   }
 
   /** Writes several buffers in turn (`IOCB_CMD_PWRITEV`, at most 1024). */
-  writev(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+  writev(fd: Fd, buffers: readonly ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
     return this.#data(Op.Writev, fd, buffers, position, options) as Promise<number>;
   }
 
@@ -224,6 +224,11 @@ export class AioContext {
       );
     }
     return this.#closing;
+  }
+
+  /** `close()`, for `await using ctx = new AioContext()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** @internal */

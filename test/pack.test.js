@@ -37,8 +37,8 @@ beforeAll(() => {
 }, 1200000);
 
 test('the tarball holds what a user needs, and nothing else', () => {
-  expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/cli/worker.js', 'prebuilds/linux-x64/linux-aio.glibc.node', 'prebuilds/linux-arm64/linux-aio.glibc.node', 'prebuilds/linux-x64/linux-aio.musl.node', 'prebuilds/linux-arm64/linux-aio.musl.node', 'binding.gyp', 'LICENSE', 'CHANGELOG.md']));
-  const unexpected = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|binding\.gyp|dist\/.*\.(js|mjs|d\.ts)|src-native\/.*\.(cc|h)|prebuilds\/[^/]+\/[^/]+\.node)$/.test(f));
+  expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli/main.js', 'dist/cli/worker.js', 'prebuilds/linux-x64/linux-aio.glibc.node', 'prebuilds/linux-arm64/linux-aio.glibc.node', 'prebuilds/linux-x64/linux-aio.musl.node', 'prebuilds/linux-arm64/linux-aio.musl.node', 'binding.gyp', 'LICENSE', 'CHANGELOG.md']));
+  const unexpected = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|binding\.gyp|dist\/.*\.(js|mjs|d\.ts|d\.mts)|src-native\/.*\.(cc|h)|prebuilds\/[^/]+\/[^/]+\.node)$/.test(f));
   expect(unexpected).toEqual([]);
   expect(packed.filter((f) => /^(test|lib|scripts|build|node_modules)\//.test(f) || f.endsWith('.tgz'))).toEqual([]);
   const pkg = require(path.join(installed, 'package.json'));
@@ -46,7 +46,10 @@ test('the tarball holds what a user needs, and nothing else', () => {
   expect(pkg.os).toEqual(['linux']);
   expect(pkg.bin['linux-aio']).toBe('./dist/cli/main.js');
   expect(pkg.types).toBe('./dist/index.d.ts');
-  expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.mjs', require: './dist/index.js' });
+  expect(pkg.exports['.']).toEqual({
+    import: { types: './dist/index.d.mts', default: './dist/index.mjs' },
+    require: { types: './dist/index.d.ts', default: './dist/index.js' },
+  });
 });
 
 test('require loads the prebuilt binary (no local build exists) and does I/O', () => {
