@@ -3,7 +3,7 @@ import * as fs from 'fs';
 // inspect, not String(): String() throws a code-less TypeError for objects
 // without a prototype (found by the fuzzer), and for symbols in templates.
 import { inspect } from 'util';
-import { AbortError, closedError, CodedError, systemError } from './errors';
+import { AbortError, closedError, CodedError, ioError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import {
@@ -93,9 +93,7 @@ class PromiseRequest extends Request {
 }
 
 function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
-  const where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
-  const extra = req.position === undefined ? { fd: req.fd } : { fd: req.fd, position: req.position };
-  return systemError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], where, extra);
+  return ioError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], { fd: req.fd, position: req.position, buffers: req.buf });
 }
 
 function readSysctl(name: string): string {
