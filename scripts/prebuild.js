@@ -27,8 +27,10 @@
 //
 // A binary is rebuilt only when what it is made of changed (a hash of the
 // native sources, binding.gyp, these scripts and the toolchain's versions, kept
-// in node_modules/.cache/linux-aio-prebuild/), and concurrent runs (test files
-// that need the binaries) wait for each other.
+// in node_modules/.cache/linux-aio-prebuild/); one made from the same inputs in
+// another checkout is copied from ~/.cache/linux-aio/prebuilds (a fresh clone,
+// as CI's, need not build again; LINUX_AIO_PREBUILD_CACHE moves it). Concurrent
+// runs (test files that need the binaries) wait for each other.
 'use strict';
 const { spawn } = require('child_process');
 const crypto = require('crypto');
@@ -99,6 +101,39 @@ async function pool(jobs, tasks) {
 }
 
 const cacheDir = path.join(root, 'node_modules', '.cache', 'linux-aio-prebuild');
+// Binaries by the hash of their inputs, shared by every checkout of this user:
+// a fresh clone (CI's) reuses what an earlier build of the same sources made.
+const sharedCache = process.env.LINUX_AIO_PREBUILD_CACHE || path.join(os.homedir(), '.cache', 'linux-aio', 'prebuilds');
+const KEEP_PER_TARGET = 6;
+
+function fromSharedCache(key, hash) {
+  const file = path.join(sharedCache, `${key}-${hash}.node`);
+  try {
+    fs.mkdirSync(path.dirname(outputOf(key)), { recursive: true });
+    fs.copyFileSync(file, `${outputOf(key)}.tmp`);
+    fs.renameSync(`${outputOf(key)}.tmp`, outputOf(key));
+    fs.utimesSync(file, new Date(), new Date());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toSharedCache(key, hash) {
+  try {
+    fs.mkdirSync(sharedCache, { recursive: true });
+    const file = path.join(sharedCache, `${key}-${hash}.node`);
+    fs.copyFileSync(outputOf(key), `${file}.${process.pid}.tmp`);
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    const old = fs
+      .readdirSync(sharedCache)
+      .filter((f) => f.startsWith(`${key}-`) && f.endsWith('.node'))
+      .map((f) => ({ f, t: fs.statSync(path.join(sharedCache, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t)
+      .slice(KEEP_PER_TARGET);
+    for (const { f } of old) fs.rmSync(path.join(sharedCache, f), { force: true });
+  } catch {}
+}
 
 /** A hash of everything a target's binary is made from. */
 function inputsHash(key, zig) {
@@ -176,8 +211,19 @@ async function main() {
 
 async function build(all, zig, force) {
   const hashes = Object.fromEntries(all.map((key) => [key, inputsHash(key, zig)]));
-  const keys = all.filter((key) => force || !upToDate(key, hashes[key]));
-  for (const key of all) if (!keys.includes(key)) console.log(`prebuild: ${path.relative(root, outputOf(key))} is up to date`);
+  const keys = [];
+  for (const key of all) {
+    if (!force && upToDate(key, hashes[key])) {
+      console.log(`prebuild: ${path.relative(root, outputOf(key))} is up to date`);
+    } else if (!force && fromSharedCache(key, hashes[key])) {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      fs.writeFileSync(path.join(cacheDir, `${key}.hash`), hashes[key]);
+      toSharedCache(key, hashes[key]);
+      console.log(`prebuild: ${path.relative(root, outputOf(key))} from ${sharedCache} (same sources, toolchain and flags)`);
+    } else {
+      keys.push(key);
+    }
+  }
   if (keys.length === 0) return;
   const gyp = readTarget(path.join(root, 'binding.gyp'));
   const napiInclude = require('node-api-headers').include_dir;
@@ -227,6 +273,7 @@ async function build(all, zig, force) {
       await run(zig, ['c++', '-target', triple, '-shared', '-o', tmp, ...objs, '-pthread', '-s', '-Wl,--gc-sections', `-Wl,--version-script=${versionScript}`, ...gyp.ldflags, ...gyp.libraries], { env, cwd: stage });
       fs.renameSync(tmp, out);
       fs.writeFileSync(path.join(cacheDir, `${key}.hash`), hashes[key]);
+      toSharedCache(key, hashes[key]);
       console.log(`prebuild: ${path.relative(root, out)} (${triple}, ${fs.statSync(out).size} bytes)`);
     }
     // A binary of the untagged name left by an older prebuild would shadow nothing, but ship stale code.
