@@ -7,17 +7,19 @@
 #     $LINUX_AIO_RUNTIMES (default ~/.cache/linux-aio/runtimes)/<name>/bin/node;
 #   - with --system (root, Debian): qemu-user-static, the arm64 glibc and
 #     libstdc++ (dpkg --add-architecture arm64) that the arm64 Node needs, and
-#     musl (its libc, to check the musl binaries' symbols against).
+#     musl with its development files for x64 and arm64 (the musl binaries are
+#     loaded by musl's loader, and their symbols checked against its libc).
 set -euo pipefail
 dir="${LINUX_AIO_RUNTIMES:-$HOME/.cache/linux-aio/runtimes}"
 
 if [[ "${1:-}" == --system ]]; then
   if ! command -v qemu-aarch64-static >/dev/null || [[ ! -e /lib/ld-linux-aarch64.so.1 ]] \
-    || [[ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]] || [[ ! -e /usr/lib/x86_64-linux-musl/libc.so ]]; then
+    || [[ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]] || [[ ! -e /usr/lib/x86_64-linux-musl/Scrt1.o ]] \
+    || [[ ! -e /usr/lib/aarch64-linux-musl/Scrt1.o ]]; then
     dpkg --add-architecture arm64
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      qemu-user-static libc6:arm64 libstdc++6:arm64 musl
+      qemu-user-static libc6:arm64 libstdc++6:arm64 musl musl-dev musl:arm64 musl-dev:arm64
   fi
 fi
 

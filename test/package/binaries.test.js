@@ -112,9 +112,8 @@ if (!readelf) {
       });
     } else {
       test("every C library symbol it needs is in musl's libc", () => {
-        // musl's libc exports the same names on every arch: x64's list serves arm64's binary too.
-        const lib = '/usr/lib/x86_64-linux-musl/libc.so';
-        if (!need(fs.existsSync(lib), `${b.key}: symbols against musl's libc`, `${lib} not found (Debian: apt-get install musl)`)) return;
+        const lib = `/lib/${b.arch === 'x64' ? 'x86_64' : 'aarch64'}-linux-musl/libc.so`;
+        if (!need(fs.existsSync(lib), `${b.key}: symbols against musl's libc`, `${lib} not found (Debian: musl${b.arch === 'x64' ? '' : ':arm64'})`)) return;
         const provided = new Set(elf(lib).exported);
         const fromLibc = info.undefinedStrong.filter((s) => !/^(napi_|node_api_|uv_)/.test(s));
         expect(fromLibc.length).toBeGreaterThan(10);
