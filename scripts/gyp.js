@@ -146,13 +146,14 @@ function expandCommands(list, cwd) {
 }
 
 /**
- * The build settings of one target of binding.gyp (the first, or the one named).
+ * The build settings of one target of binding.gyp (the first, or the one named),
+ * with `defaults` as gyp's predefined variables (OS, target_arch).
  * Each list key of LIST_KEYS is present; exclusions (`cflags_cc!`) are returned
  * as `exclude` for the caller to apply to its own base flags as well.
  */
-function readTarget(gypFile, targetName) {
+function readTarget(gypFile, targetName, defaults = {}) {
   const gyp = parsePythonLiteral(fs.readFileSync(gypFile, 'utf8'));
-  const vars = {};
+  const vars = { ...defaults };
   for (const [k, v] of Object.entries(gyp.variables ?? {})) vars[k.replace(/%$/, '')] = v;
   const targets = gyp.targets ?? [];
   const target = targetName ? targets.find((t) => t.target_name === targetName) : targets[0];

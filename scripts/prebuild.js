@@ -92,6 +92,11 @@ function run(cmd, args, opts) {
   });
 }
 
+// Sources in different directories may share a name (src-native/a/io.cc, src-native/b/io.cc).
+function objectName(src) {
+  return `${path.relative(root, src).replace(/[/\\]/g, '__')}.o`;
+}
+
 async function pool(jobs, tasks) {
   let next = 0;
   const worker = async () => {
@@ -218,27 +223,33 @@ async function build(all, zig, force) {
     } else if (!force && fromSharedCache(key, hashes[key])) {
       fs.mkdirSync(cacheDir, { recursive: true });
       fs.writeFileSync(path.join(cacheDir, `${key}.hash`), hashes[key]);
-      toSharedCache(key, hashes[key]);
       console.log(`prebuild: ${path.relative(root, outputOf(key))} from ${sharedCache} (same sources, toolchain and flags)`);
     } else {
       keys.push(key);
     }
   }
   if (keys.length === 0) return;
-  const gyp = readTarget(path.join(root, 'binding.gyp'));
   const napiInclude = require('node-api-headers').include_dir;
-  const includes = [napiInclude, ...gyp.include_dirs.map((d) => path.resolve(root, d)), uvIncludeDir()];
-
-  // What node-gyp's common.gypi and addon.gypi give a Release build on Linux,
-  // less what binding.gyp excludes (`cflags_cc!`), then binding.gyp's own.
-  const drop = (list, key) => list.filter((f) => !gyp.exclude[key].includes(f));
-  const cflags = [...drop(['-fPIC', '-pthread', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O3', '-fno-omit-frame-pointer'], 'cflags'), ...gyp.cflags];
-  const cflagsCc = [...drop(['-fno-rtti', '-fno-exceptions', '-std=gnu++17'], 'cflags_cc'), ...gyp.cflags_cc];
-  const defines = [
-    `NODE_GYP_MODULE_NAME=${gyp.name}`, 'USING_UV_SHARED=1', 'USING_V8_SHARED=1', 'V8_DEPRECATION_WARNINGS=1',
-    '_LARGEFILE_SOURCE', '_FILE_OFFSET_BITS=64', 'BUILDING_NODE_EXTENSION', ...gyp.defines,
-  ].filter((d) => !gyp.exclude.defines.includes(d));
-  const sources = gyp.sources.filter((s) => /\.(cc|cpp|cxx|c)$/.test(s)).map((s) => path.resolve(root, s));
+  const uvInclude = uvIncludeDir();
+  // binding.gyp as node-gyp would read it on the target: OS and target_arch set.
+  const settingsFor = (arch) => {
+    const gyp = readTarget(path.join(root, 'binding.gyp'), undefined, { OS: 'linux', target_arch: arch, host_arch: 'x64' });
+    // What node-gyp's common.gypi and addon.gypi give a Release build on Linux,
+    // less what binding.gyp excludes (`cflags_cc!`), then binding.gyp's own.
+    const drop = (list, key) => list.filter((f) => !gyp.exclude[key].includes(f));
+    return {
+      includes: [napiInclude, ...gyp.include_dirs.map((d) => path.resolve(root, d)), uvInclude],
+      cflags: [...drop(['-fPIC', '-pthread', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O3', '-fno-omit-frame-pointer'], 'cflags'), ...gyp.cflags],
+      cflagsCc: [...drop(['-fno-rtti', '-fno-exceptions', '-std=gnu++17'], 'cflags_cc'), ...gyp.cflags_cc],
+      defines: [
+        `NODE_GYP_MODULE_NAME=${gyp.name}`, 'USING_UV_SHARED=1', 'USING_V8_SHARED=1', 'V8_DEPRECATION_WARNINGS=1',
+        '_LARGEFILE_SOURCE', '_FILE_OFFSET_BITS=64', 'BUILDING_NODE_EXTENSION', ...gyp.defines,
+      ].filter((d) => !gyp.exclude.defines.includes(d)),
+      sources: gyp.sources.filter((s) => /\.(cc|cpp|cxx|c)$/.test(s)).map((s) => path.resolve(root, s)),
+      ldflags: [...gyp.ldflags, ...gyp.libraries],
+    };
+  };
+  const settings = Object.fromEntries(keys.map((key) => [key, settingsFor(TARGETS[key].arch)]));
 
   const jobs = Math.max(1, Number(process.env.JOBS) || Math.min(2, os.availableParallelism()));
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'linux-aio-prebuild-'));
@@ -251,10 +262,11 @@ async function build(all, zig, force) {
     const compiles = [];
     for (const key of keys) {
       const { triple, include } = TARGETS[key];
+      const { includes, cflags, cflagsCc, defines, sources } = settings[key];
       const preinclude = include ? ['-include', path.join(__dirname, 'prebuild', include)] : [];
       fs.mkdirSync(path.join(stage, key));
       for (const src of sources) {
-        const obj = path.join(stage, key, `${path.basename(src)}.o`);
+        const obj = path.join(stage, key, objectName(src));
         const cxx = !src.endsWith('.c');
         compiles.push(() =>
           run(zig, [cxx ? 'c++' : 'cc', '-target', triple, '-c', src, '-o', obj, ...cflags, ...(cxx ? cflagsCc : []),
@@ -269,8 +281,8 @@ async function build(all, zig, force) {
       const out = outputOf(key);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       const tmp = `${out}.tmp`;
-      const objs = sources.map((src) => path.join(stage, key, `${path.basename(src)}.o`));
-      await run(zig, ['c++', '-target', triple, '-shared', '-o', tmp, ...objs, '-pthread', '-s', '-Wl,--gc-sections', `-Wl,--version-script=${versionScript}`, ...gyp.ldflags, ...gyp.libraries], { env, cwd: stage });
+      const objs = settings[key].sources.map((src) => path.join(stage, key, objectName(src)));
+      await run(zig, ['c++', '-target', triple, '-shared', '-o', tmp, ...objs, '-pthread', '-s', '-Wl,--gc-sections', `-Wl,--version-script=${versionScript}`, ...settings[key].ldflags], { env, cwd: stage });
       fs.renameSync(tmp, out);
       fs.writeFileSync(path.join(cacheDir, `${key}.hash`), hashes[key]);
       toSharedCache(key, hashes[key]);
