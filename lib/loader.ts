@@ -90,7 +90,8 @@ function nodeFiles(dir: string): string[] {
 
 /**
  * The prebuilt binaries of `dir` for this arch and libc, most specific first:
- * those tagged with the libc, then untagged ones.
+ * those tagged with the libc (both, glibc's first, when it is unknown), then
+ * untagged ones.
  * @internal
  */
 export function prebuildCandidates(root: string, arch: string, libc: string): string[] {
@@ -101,8 +102,10 @@ export function prebuildCandidates(root: string, arch: string, libc: string): st
     const tags = path.basename(file).split('.').slice(1, -1);
     const fileLibc = tags.find((t) => t === 'glibc' || t === 'musl');
     if (fileLibc === undefined) untagged.push(file);
-    else if (fileLibc === libc) tagged.push(file);
+    else if (fileLibc === libc || libc === 'unknown') tagged.push(file);
   }
+  // C library unknown: glibc's first (the common case); a wrong one fails to load, harmlessly.
+  if (libc === 'unknown') tagged.sort((a, b) => Number(a.includes('.musl.')) - Number(b.includes('.musl.')));
   return [...tagged, ...untagged];
 }
 

@@ -275,14 +275,15 @@ async function build(all, zig, force) {
       }
     }
     await pool(jobs, compiles);
-    // One link at a time: the first link of a target builds zig's libc++ for it (cached afterwards).
+    // One link at a time: the first link of a target builds zig's libc++ for it
+    // (cached afterwards), in the optimization mode of the link's -O.
     for (const key of keys) {
       const { triple } = TARGETS[key];
       const out = outputOf(key);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       const tmp = `${out}.tmp`;
       const objs = settings[key].sources.map((src) => path.join(stage, key, objectName(src)));
-      await run(zig, ['c++', '-target', triple, '-shared', '-o', tmp, ...objs, '-pthread', '-s', '-Wl,--gc-sections', `-Wl,--version-script=${versionScript}`, ...settings[key].ldflags], { env, cwd: stage });
+      await run(zig, ['c++', '-target', triple, '-shared', '-o', tmp, ...objs, '-pthread', '-O2', '-s', '-Wl,--gc-sections', `-Wl,--version-script=${versionScript}`, ...settings[key].ldflags], { env, cwd: stage });
       fs.renameSync(tmp, out);
       fs.writeFileSync(path.join(cacheDir, `${key}.hash`), hashes[key]);
       toSharedCache(key, hashes[key]);

@@ -5,7 +5,7 @@
 const fs = require('fs');
 const path = require('path');
 const { tmpDir } = require('../helpers');
-const { root, run, userEnv } = require('./helpers');
+const { root, run, userEnv, ensurePrebuilds } = require('./helpers');
 
 // A copy of the package as installed, with the given prebuilds and no local build.
 function installedCopy(prebuilds) {
@@ -32,6 +32,8 @@ function load(project, env = {}) {
 }
 
 const glibc = process.report.getReport().header.glibcVersionRuntime;
+
+beforeAll(() => ensurePrebuilds(), 900000);
 
 test('no binary at all: ERR_LINUX_AIO_NO_BINARY naming platform, arch, libc and glibc version, and what to do', () => {
   const { project } = installedCopy({ 'prebuilds/linux-x64/.keep': '' });
@@ -71,4 +73,20 @@ test('the install script check: `node dist/loader.js` exits 1 with the message w
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^linux-aio: no native binary could be loaded for this system/);
   expect(r.stderr.trim().split('\n').length).toBeLessThan(6);
+});
+
+test('which prebuilt binaries are candidates, by libc', () => {
+  const { prebuildCandidates, detectLibc } = require(path.join(root, 'dist', 'loader.js'));
+  expect(detectLibc()).toBe(glibc ? 'glibc' : 'musl');
+  const { pkg } = installedCopy({
+    [`prebuilds/linux-${process.arch}/linux-aio.musl.node`]: '',
+    [`prebuilds/linux-${process.arch}/linux-aio.glibc.node`]: '',
+    [`prebuilds/linux-${process.arch}/linux-aio.node`]: '',
+    [`prebuilds/linux-other/linux-aio.glibc.node`]: '',
+  });
+  const names = (libc) => prebuildCandidates(pkg, process.arch, libc).map((f) => path.relative(pkg, f));
+  const dir = `prebuilds/linux-${process.arch}`;
+  expect(names('glibc')).toEqual([`${dir}/linux-aio.glibc.node`, `${dir}/linux-aio.node`]);
+  expect(names('musl')).toEqual([`${dir}/linux-aio.musl.node`, `${dir}/linux-aio.node`]);
+  expect(names('unknown')).toEqual([`${dir}/linux-aio.glibc.node`, `${dir}/linux-aio.musl.node`, `${dir}/linux-aio.node`]);
 });
