@@ -1,5 +1,6 @@
 // Memory and file alignment for O_DIRECT.
 import { constants as bufferConstants } from 'buffer';
+import * as fs from 'fs';
 import { errno, invalidArgType, outOfRange, systemError } from './errors';
 import { binding } from './native';
 import { Fd, fdOf } from './validate';
@@ -39,16 +40,49 @@ export interface DirectIoAlignment {
 /**
  * The alignment O_DIRECT needs on this file: `statx(STATX_DIOALIGN)` where the
  * kernel and filesystem report it (Linux 6.1+), else the device's logical block
- * size.
+ * size. `{ memory: 0, offset: 0 }` for a file that cannot be opened with
+ * O_DIRECT: directories, pipes, sockets, character devices (`/dev/null`), and
+ * regular files whose filesystem refuses it (procfs, sysfs; tmpfs before Linux 6.6).
  */
 export function directIoAlignment(fd: Fd): DirectIoAlignment {
   const n = fdOf(fd, 'statx');
   let pair: [number, number];
+  let st: fs.Stats;
   try {
+    st = fs.fstatSync(n);
     pair = binding.dioAlign(n);
   } catch (err) {
-    const code = -((err as { errno?: number }).errno ?? -errno.EIO);
+    const code = Math.abs((err as { errno?: number }).errno ?? errno.EIO);
     throw systemError(code, 'statx', `fd ${n}`, { fd: n });
   }
+  if (pair[0] === 0 || st.isBlockDevice()) return { memory: pair[0], offset: pair[1] };
+  if (!st.isFile() || !acceptsDirect(n)) return { memory: 0, offset: 0 };
   return { memory: pair[0], offset: pair[1] };
+}
+
+/**
+ * Whether the kernel lets this regular file be opened with O_DIRECT: true when
+ * its fd already has O_DIRECT, else the answer of opening it again through
+ * /proc/self/fd with O_DIRECT (EINVAL: the filesystem has no direct I/O).
+ * When that cannot be asked (no procfs, no permission), true: the numbers stand.
+ */
+function acceptsDirect(fd: number): boolean {
+  let flags = 0;
+  try {
+    const m = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    if (m === null) return true;
+    flags = parseInt(m[1]!, 8);
+  } catch {
+    return true;
+  }
+  const { O_DIRECT, O_ACCMODE = 3, O_WRONLY, O_RDONLY, O_NONBLOCK, O_NOCTTY } = fs.constants as typeof fs.constants & { O_ACCMODE?: number };
+  if ((flags & O_DIRECT) !== 0) return true;
+  try {
+    const mode = (flags & O_ACCMODE) === O_WRONLY ? O_WRONLY : O_RDONLY;
+    fs.closeSync(fs.openSync(`/proc/self/fd/${fd}`, mode | O_DIRECT | O_NONBLOCK | O_NOCTTY));
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== 'EINVAL' && code !== 'EOPNOTSUPP';
+  }
 }

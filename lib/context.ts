@@ -3,7 +3,7 @@ import * as fs from 'fs';
 // inspect, not String(): String() throws a code-less TypeError for objects
 // without a prototype (found by the fuzzer), and for symbols in templates.
 import { inspect } from 'util';
-import { AbortError, closedError, CodedError, errno as errnos, systemError } from './errors';
+import { AbortError, closedError, CodedError, ioError } from './errors';
 import { AioCounters, Engine, Request } from './engine';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
@@ -14,16 +14,16 @@ import { fixView, fixViews } from './views';
 /** Per-request `RWF_*` flags. */
 export interface OpFlags {
   /** `RWF_DSYNC`: the write is durable (data) when it resolves. */
-  dsync?: boolean;
+  dsync?: boolean | undefined;
   /** `RWF_SYNC`: the write is durable (data and metadata) when it resolves. */
-  sync?: boolean;
+  sync?: boolean | undefined;
   /** `RWF_APPEND`: append, ignoring the position. */
-  append?: boolean;
+  append?: boolean | undefined;
   /**
    * `RWF_NOWAIT`: fail with `EAGAIN` (or `EOPNOTSUPP`) rather than block. Without it,
    * such a request is re-issued on a helper thread and you never see those codes.
    */
-  nowait?: boolean;
+  nowait?: boolean | undefined;
 }
 
 /** Options of one request. */
@@ -34,20 +34,20 @@ export interface OpOptions {
    * `io_cancel`), so it rejects with an `AbortError` once the kernel is done with
    * its buffer.
    */
-  signal?: AbortSignal;
-  flags?: OpFlags;
+  signal?: AbortSignal | undefined;
+  flags?: OpFlags | undefined;
 }
 
 /** Options of a context. */
 export interface AioContextOptions {
   /** The most requests handed to the kernel at once (1..65536, default 128). */
-  depth?: number;
+  depth?: number | undefined;
   /**
    * `'threadpool'`: where kernel AIO is missing (`io_setup` answers `ENOSYS` or
    * `EPERM`), run the same API on the package's helper threads instead of failing.
    * `stats().backend` says which one runs.
    */
-  fallback?: 'none' | 'threadpool';
+  fallback?: 'none' | 'threadpool' | undefined;
 }
 
 /** Running counters of a context, and which backend it runs on. */
@@ -94,12 +94,7 @@ class PromiseRequest extends Request {
 }
 
 function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
-  let where = req.position === undefined ? `fd ${req.fd}` : `fd ${req.fd}, position ${req.position}`;
-  // The package hands the kernel only memory it keeps valid: EFAULT means the
-  // caller's buffer went away (detached, shrunk) before the bytes could land.
-  if (errno === errnos.EFAULT) where += '; the buffer was detached or shrunk while the request was pending';
-  const extra = req.position === undefined ? { fd: req.fd } : { fd: req.fd, position: req.position };
-  return systemError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], where, extra);
+  return ioError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], { fd: req.fd, position: req.position, buffers: req.views });
 }
 
 function readSysctl(name: string): string {
@@ -188,12 +183,12 @@ export class AioContext {
   }
 
   /** Reads into several buffers in turn (`IOCB_CMD_PREADV`, at most 1024). */
-  readv(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+  readv(fd: Fd, buffers: readonly ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
     return this.#data(Op.Readv, fd, buffers, position, options) as Promise<number>;
   }
 
   /** Writes several buffers in turn (`IOCB_CMD_PWRITEV`, at most 1024). */
-  writev(fd: Fd, buffers: ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
+  writev(fd: Fd, buffers: readonly ArrayBufferView[], position: number | bigint, options?: OpOptions): Promise<number> {
     return this.#data(Op.Writev, fd, buffers, position, options) as Promise<number>;
   }
 
@@ -241,6 +236,11 @@ export class AioContext {
       );
     }
     return this.#closing;
+  }
+
+  /** `close()`, for `await using ctx = new AioContext()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** @internal */

@@ -18,5 +18,6 @@ export { allocAligned, directIoAlignment } from './align';
 export type { DirectIoAlignment } from './align';
 export { AbortError } from './errors';
 export type { CodedError, SystemError } from './errors';
+export type { NoBinaryError } from './loader';
 export type { Fd } from './validate';
 export * from './posix';

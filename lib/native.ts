@@ -1,9 +1,10 @@
-// Loads the compiled addon: a prebuild for this platform first, then a local
-// build (node-gyp-build). LINUX_AIO_BINDING points at another build, e.g. the
-// sanitizer build of `npm run test:asan`. Everything the JS and C++ sides
-// share (table layout, statuses, counters, limits) is read from the addon's
-// `protocol` object, defined once in src-native/protocol.h.
+// The compiled addon's interface, loaded by ./loader (LINUX_AIO_BINDING, a
+// local build, or the prebuilt binary for this platform, arch and libc).
+// Everything the JS and C++ sides share (table layout, statuses, counters,
+// limits) is read from the addon's `protocol` object, defined once in
+// src-native/protocol.h.
 import * as path from 'path';
+import { loadAddon } from './loader';
 
 /** @internal */
 export interface NativeQueue {
@@ -72,15 +73,8 @@ export interface Binding {
   fadvise(fd: number, offset: number, length: number, advice: number): void;
 }
 
-function load(): Binding {
-  const override = process.env.LINUX_AIO_BINDING;
-  if (override) return require(path.resolve(override)) as Binding;
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
-  return nodeGypBuild(path.join(__dirname, '..'));
-}
-
 /** @internal */
-export const binding: Binding = load();
+export const binding: Binding = loadAddon<Binding>(path.join(__dirname, '..'));
 
 const protocol = binding.protocol;
 

@@ -44,3 +44,18 @@ test('the process exits by itself when its I/O is done, without close()', () => 
   expect(r.stdout.trim()).toBe('done 4096');
   expect(r.status).toBe(0);
 });
+
+test('[Symbol.asyncDispose] closes the context (await using), after what was issued before it', async () => {
+  const rings = aioRings();
+  const ctx = new AioContext({ depth: 4 });
+  expect(typeof ctx[Symbol.asyncDispose]).toBe('function');
+  const { fd } = tmpFile();
+  const write = ctx.write(fd, pattern(4096, 3), 0);
+  const disposing = ctx[Symbol.asyncDispose]();
+  expect(disposing).toBe(ctx.close()); // the same close
+  await expect(ctx.read(fd, Buffer.alloc(1), 0)).rejects.toMatchObject({ code: 'ERR_AIO_CLOSED' });
+  await disposing;
+  await expect(write).resolves.toBe(4096);
+  expect(aioRings()).toBe(rings);
+  fs.closeSync(fd);
+});

@@ -24,7 +24,7 @@ let packed; // files in the tarball
 beforeAll(() => {
   // dist/ is built by `npm install` (prepare); the pack must not rebuild it under other tests' feet.
   expect(fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))).toBe(true);
-  run(npm, ['run', 'prebuild', '--silent'], root, 120000);
+  run(npm, ['run', 'prebuild', '--silent'], root, 900000); // every binary; only what changed is rebuilt
   const work = tmpDir();
   const out = run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root).stdout;
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
@@ -34,11 +34,11 @@ beforeAll(() => {
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   run(npm, ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, info.filename)], project, 120000);
   installed = path.join(project, 'node_modules', 'linux-aio');
-}, 240000);
+}, 1200000);
 
 test('the tarball holds what a user needs, and nothing else', () => {
-  expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/cli/worker.js', 'prebuilds/linux-x64/linux-aio.node', 'binding.gyp']));
-  const unexpected = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|binding\.gyp|dist\/.*\.(js|mjs|d\.ts)|src-native\/.*\.(cc|h)|prebuilds\/[^/]+\/[^/]+\.node)$/.test(f));
+  expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli/main.js', 'dist/cli/worker.js', 'prebuilds/linux-x64/linux-aio.glibc.node', 'prebuilds/linux-arm64/linux-aio.glibc.node', 'prebuilds/linux-x64/linux-aio.musl.node', 'prebuilds/linux-arm64/linux-aio.musl.node', 'binding.gyp', 'LICENSE', 'CHANGELOG.md']));
+  const unexpected = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|binding\.gyp|dist\/.*\.(js|mjs|d\.ts|d\.mts)|src-native\/.*\.(cc|h)|prebuilds\/[^/]+\/[^/]+\.node)$/.test(f));
   expect(unexpected).toEqual([]);
   expect(packed.filter((f) => /^(test|lib|scripts|build|node_modules)\//.test(f) || f.endsWith('.tgz'))).toEqual([]);
   const pkg = require(path.join(installed, 'package.json'));
@@ -46,7 +46,10 @@ test('the tarball holds what a user needs, and nothing else', () => {
   expect(pkg.os).toEqual(['linux']);
   expect(pkg.bin['linux-aio']).toBe('./dist/cli/main.js');
   expect(pkg.types).toBe('./dist/index.d.ts');
-  expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.mjs', require: './dist/index.js' });
+  expect(pkg.exports['.']).toEqual({
+    import: { types: './dist/index.d.mts', default: './dist/index.mjs' },
+    require: { types: './dist/index.d.ts', default: './dist/index.js' },
+  });
 });
 
 test('require loads the prebuilt binary (no local build exists) and does I/O', () => {
@@ -71,7 +74,7 @@ test('require loads the prebuilt binary (no local build exists) and does I/O', (
   `], { cwd: project });
   expect(r.stderr).toBe('');
   const out = JSON.parse(r.stdout);
-  expect(out.binary).toBe(path.join(installed, 'prebuilds', 'linux-x64', 'linux-aio.node'));
+  expect(out.binary).toBe(path.join(installed, 'prebuilds', 'linux-x64', 'linux-aio.glibc.node'));
   expect(out).toMatchObject({ n: 4096, m: 4096, same: true });
   expect(out.exports).toEqual(expect.arrayContaining(['AioContext', 'allocAligned', 'directIoAlignment', 'AbortError']));
 });

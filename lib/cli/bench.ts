@@ -15,6 +15,7 @@ import { machineInfo } from './machine';
 import { renderHtml } from './output/html';
 import { BenchReport, summarizeJob } from './output/report';
 import { formatTable } from './output/table';
+import { errnoText, preflight } from './preflight';
 import { Progress } from './progress';
 import { addRatios, EngineOutcome, errorRow, rowFromResult } from './results';
 import { formatSize } from './units';
@@ -54,18 +55,20 @@ export async function bench(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (opts.report !== undefined && !fs.existsSync(path.dirname(path.resolve(opts.report)))) {
-    process.stderr.write(`linux-aio bench: cannot write --report ${opts.report}: its directory does not exist\n`);
-    return 2;
-  }
   const cleanup = new Cleanup();
   const progress = new Progress(process.stderr);
   try {
     const { job, create } = planJob(opts);
+    // Every path the run writes, before the file is made and the first engine runs.
+    preflight(opts, job, create);
     const machine = machineInfo(create ? path.dirname(job.filename) : job.filename);
     if (create) {
       progress.note(`creating ${job.filename} (${formatSize(job.size)})`);
-      await createJobFile(job, () => cleanup.ownFile(job.filename));
+      try {
+        await createJobFile(job, () => cleanup.ownFile(job.filename));
+      } catch (err) {
+        throw new RefusalError(`cannot create ${job.filename}: ${errnoText(err)}`);
+      }
     }
     checkDirect(job);
     const fio = findFio();
@@ -86,11 +89,18 @@ export async function bench(argv: readonly string[]): Promise<number> {
     const rows = outcomes.map((o) => o.row);
     addRatios(rows);
     const report: BenchReport = { job: summarizeJob(job), machine, engines: rows };
+    // The results first: a report that fails to write after all (the disk filled
+    // up meanwhile) must not lose them.
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report, opts.breakdown));
     if (opts.report !== undefined) {
-      fs.writeFileSync(opts.report, renderHtml(report, outcomes));
+      try {
+        fs.writeFileSync(opts.report, renderHtml(report, outcomes));
+      } catch (err) {
+        process.stderr.write(`linux-aio bench: cannot write --report ${path.resolve(opts.report)}: ${errnoText(err)}\n`);
+        return 1;
+      }
       progress.note(`report: ${path.resolve(opts.report)}`);
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report, opts.breakdown));
     return rows.some((r) => r.error === undefined) ? 0 : 1;
   } catch (err) {
     if (!(err instanceof RefusalError)) throw err;

@@ -148,7 +148,7 @@ export function checkDirect(job: Job): void {
     fs.closeSync(fs.openSync(job.filename, fs.constants.O_RDONLY | fs.constants.O_DIRECT));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EOPNOTSUPP') throw err;
+    if (code !== 'EINVAL' && code !== 'EOPNOTSUPP') throw new RefusalError(`cannot open ${job.filename}: ${(err as Error).message.split(',')[0]}`);
     throw new RefusalError(`${job.filename} cannot be opened with O_DIRECT (${code}; tmpfs, for one, has no O_DIRECT): use --buffered, or --filename on another filesystem`);
   }
 }

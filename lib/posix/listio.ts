@@ -64,10 +64,10 @@ function queueList(entries: (Record<string, unknown> | null)[], group: ListGroup
  * after every entry is final and after every entry's own notification.
  * `null` and `LIO_NOP` entries are skipped.
  */
-export function lio_listio(mode: typeof LIO_WAIT, list: (aiocb | null)[], sig?: sigevent | null): Promise<void>;
-export function lio_listio(mode: typeof LIO_NOWAIT, list: (aiocb | null)[], sig?: sigevent | null): void;
-export function lio_listio(mode: number, list: (aiocb | null)[], sig?: sigevent | null): Promise<void> | void;
-export function lio_listio(mode: number, list: (aiocb | null)[], sig?: sigevent | null): Promise<void> | void {
+export function lio_listio<T = unknown>(mode: typeof LIO_WAIT, list: readonly (aiocb | null)[], sig?: sigevent<T> | null): Promise<void>;
+export function lio_listio<T = unknown>(mode: typeof LIO_NOWAIT, list: readonly (aiocb | null)[], sig?: sigevent<T> | null): void;
+export function lio_listio<T = unknown>(mode: number, list: readonly (aiocb | null)[], sig?: sigevent<T> | null): Promise<void> | void;
+export function lio_listio<T>(mode: number, list: readonly (aiocb | null)[], sig?: sigevent<T> | null): Promise<void> | void {
   if (mode === LIO_WAIT) {
     let entries: (Record<string, unknown> | null)[];
     try {
@@ -97,7 +97,7 @@ export function lio_listio(mode: number, list: (aiocb | null)[], sig?: sigevent 
  * afterwards, on the event loop. Throws `EIO` if any entry failed, `EINVAL`
  * as `lio_listio` does.
  */
-export function lio_listioSync(list: (aiocb | null)[]): void {
+export function lio_listioSync(list: readonly (aiocb | null)[]): void {
   const entries = checkList(list, 'lio_listioSync');
   const engine = sharedEngine();
   enterSync();

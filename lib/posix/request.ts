@@ -2,6 +2,7 @@
 // of its fd that are not final yet (for aio_cancel and the fsync barrier), and
 // what happens when it ends: its own notification, then its list group.
 import { Request } from '../engine';
+import { refineErrno } from '../errors';
 import { isData, isWrite, Op } from '../native';
 import { ECANCELED, EINPROGRESS } from './constants';
 import { ListGroup } from './group';
@@ -81,7 +82,7 @@ export function start(req: PosixRequest): void {
  * @internal
  */
 export function finish(req: PosixRequest, res: number, defer: boolean): void {
-  req.status = res < 0 ? -res : 0;
+  req.status = res < 0 ? refineErrno(-res, req.fd) : 0;
   req.ret = res < 0 ? -1 : isData(req.op) ? res : 0;
   const set = live.get(req.fd);
   if (set !== undefined && set.delete(req) && set.size === 0) live.delete(req.fd);

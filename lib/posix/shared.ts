@@ -21,7 +21,7 @@ export function sharedEngine(): Engine {
  * requests in the kernel at once; default 128). Only before first use, as in
  * glibc; ignored afterwards.
  */
-export function aio_init(init: { aio_num?: number }): void {
+export function aio_init(init: { aio_num?: number | undefined }): void {
   if (typeof init !== 'object' || init === null) throw posixError('EINVAL', 'aio_init');
   const n = init.aio_num;
   if (n === undefined) return;

@@ -21,7 +21,7 @@ function timeoutMs(timeout: unknown): number | null | undefined {
  * timeout (milliseconds, or a `timespec`) passes first. `null` entries are
  * skipped; an aiocb never queued counts as final, as in glibc.
  */
-export function aio_suspend(list: (aiocb | null)[], timeout?: number | timespec | null): Promise<void> {
+export function aio_suspend(list: readonly (aiocb | null)[], timeout?: number | timespec | null): Promise<void> {
   const ms = timeoutMs(timeout);
   if (!Array.isArray(list) || ms === undefined) return Promise.reject(posixError('EINVAL', 'aio_suspend'));
   const waiting: PosixRequest[] = [];
