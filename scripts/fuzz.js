@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run fuzz -- [--runs N | --seconds N | --minutes N] [--seed S]
-// The property-based fuzz of test/fuzz.test.js, longer: hostile calls to every
+// The property-based fuzz of test/robustness/fuzz.test.js, longer: hostile calls to every
 // public function (the POSIX layer too), checking that the process survives,
 // every failure is an Error with a code, and no byte around any buffer view
 // changes. Exits 1 with the seed and the shrunk counterexample on a failure.

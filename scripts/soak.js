@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run soak -- --minutes N [--depth 128] [--blocks 4096] [--seed S] [--dir D] [--leaks]
-// The long data-integrity soak of test/soak.test.js: random-size writes and
+// The long data-integrity soak of test/robustness/soak.test.js: random-size writes and
 // reads at depth 128 over an O_DIRECT and a buffered file, every block checked
 // against a model, fsync barriers with whole-file checks. Exits 1 on any
 // mismatch. --leaks also runs the full-size leak checks (a million requests,

@@ -6,7 +6,7 @@
 # (halt_on_error / abort_on_error / -fno-sanitize-recover), and every report is
 # also written to a log directory that is checked after the suite.
 #
-#   scripts/test-asan.sh [jest args...]     e.g. scripts/test-asan.sh test/fuzz.test.js
+#   scripts/test-asan.sh [jest args...]     e.g. scripts/test-asan.sh test/robustness/fuzz.test.js
 #   LINUX_AIO_ASAN_SKIP_BUILD=1             reuse the existing build-asan/
 #   scripts/test-asan.sh --self-check       proves the set-up catches bugs: builds
 #     copies of the sources with a deliberate heap overflow (ASan) and a signed
@@ -34,7 +34,7 @@ path, anchor, line = sys.argv[1:4]
 s = open(path).read()
 open(path, 'w').write(s.replace(anchor, anchor + "\n" + line, 1))
 PY
-    out=$(LINUX_AIO_ASAN_SOURCES="$dir/src-native" LINUX_AIO_ASAN_OUT="$dir" "$0" test/read-write-buffered.test.js 2>&1) && status=0 || status=$?
+    out=$(LINUX_AIO_ASAN_SOURCES="$dir/src-native" LINUX_AIO_ASAN_OUT="$dir" "$0" test/api/read-write-buffered.test.js 2>&1) && status=0 || status=$?
     if [[ $status -ne 0 ]] && grep -qE "ERROR: AddressSanitizer|runtime error:" <<<"$out"; then
       echo "self-check: $kind bug caught: $(grep -m1 -oE "ERROR: AddressSanitizer: [a-z-]+|runtime error: .{0,60}" <<<"$out")"
     else

@@ -1,0 +1,57 @@
+// Buffered reads of a file that is not in the page cache go to helper threads
+// (a miss would start readahead inside io_submit, on the event loop); once
+// the file is cached they come back to the inline path. Data is right throughout.
+'use strict';
+const fs = require('fs');
+const { AioContext } = require('linux-aio');
+const { binding } = require('../../dist/native');
+const { tmpFile, pattern } = require('../helpers');
+
+const POSIX_FADV_RANDOM = 1;
+const POSIX_FADV_DONTNEED = 4;
+const BLOCK = 4096;
+const BLOCKS = 16384; // 64 MiB
+
+async function randomReads(ctx, fd, src, count) {
+  const before = ctx.stats();
+  let bad = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    const buf = Buffer.alloc(BLOCK);
+    while (next < count) {
+      next++;
+      const b = Math.floor(Math.random() * BLOCKS);
+      const n = await ctx.read(fd, buf, b * BLOCK);
+      if (n !== BLOCK || !buf.equals(src.subarray(b * BLOCK, (b + 1) * BLOCK))) bad++;
+    }
+  }));
+  const after = ctx.stats();
+  return { bad, submitCalls: after.submitCalls - before.submitCalls, fallbacks: after.fallbacks - before.fallbacks };
+}
+
+test('cold reads move to the helpers after a few misses, and come back once the file is cached', async () => {
+  const { fd, file } = tmpFile();
+  const src = pattern(BLOCKS * BLOCK, 21);
+  fs.writeFileSync(file, src);
+  fs.fsyncSync(fd);
+  binding.fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); // out of the page cache
+  binding.fadvise(fd, 0, 0, POSIX_FADV_RANDOM); // no readahead: every miss stays a miss
+  const ctx = new AioContext({ depth: 32 });
+
+  const cold = await randomReads(ctx, fd, src, 3000);
+  expect(cold.bad).toBe(0);
+  // Without the switch nearly every read would bounce off RWF_NOWAIT (~2,900).
+  expect(cold.fallbacks).toBeLessThan(300);
+
+  fs.readFileSync(file); // now it is all cached
+  const warm = await randomReads(ctx, fd, src, 3000);
+  expect(warm.bad).toBe(0);
+  // Hits seen by the helpers bring the fd back: batches go to io_submit again.
+  // (Had it stayed cold, the helpers would serve every hit with preadv2 and
+  // make no io_submit call at all.)
+  expect(warm.submitCalls).toBeGreaterThan(30);
+  const s = ctx.stats();
+  expect(s.completed).toBe(s.submitted);
+  await ctx.close();
+  fs.closeSync(fd);
+});
