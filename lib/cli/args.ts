@@ -4,7 +4,7 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units';
 /** The I/O patterns, as fio's `--rw`. */
 export type RwMode = 'randread' | 'randwrite' | 'read' | 'write' | 'randrw';
 /** The engines the benchmark compares. */
-export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fio';
+export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fs-uring' | 'fio' | 'fio-uring';
 /** Page cache state at the start of each engine's run of a buffered job. */
 export type CacheMode = 'cold' | 'warm';
 /** Whose memory the requests use: allocAligned (zero copy) or plain ArrayBuffers (copied through scratch). */
@@ -13,7 +13,7 @@ export type BufferMode = 'aligned' | 'plain';
 /** Every `--rw`. */
 export const RW_MODES: readonly RwMode[] = ['randread', 'randwrite', 'read', 'write', 'randrw'];
 /** Every engine, in the default order. */
-export const ENGINE_NAMES: readonly EngineName[] = ['aio', 'lio', 'fs', 'fs-pool', 'fio'];
+export const ENGINE_NAMES: readonly EngineName[] = ['aio', 'lio', 'fs', 'fs-pool', 'fs-uring', 'fio', 'fio-uring'];
 /** libuv caps UV_THREADPOOL_SIZE at 1024, so fs-pool could not go further. */
 export const MAX_IODEPTH = 1024;
 
@@ -68,7 +68,7 @@ on a file created in the temporary directory and removed afterwards.
   --filename PATH    use an existing file or block device instead of a new file;
                      it is written only with a writing --rw and --allow-write
   --allow-write      permit writes to --filename
-  --engines LIST     comma-separated: aio,lio,fs,fs-pool,fio                  [all]
+  --engines LIST     comma-separated: aio,lio,fs,fs-pool,fs-uring,fio,fio-uring [all]
   --lio-batch N      requests per lio_listio list (lio engine)                [min(iodepth, 8)]
   --buffers KIND     aligned: allocAligned buffers, which requests use in place;
                      plain: ordinary ArrayBuffers, which aio and lio copy
@@ -81,8 +81,9 @@ on a file created in the temporary directory and removed afterwards.
   -h, --help         this text
 
 Engines: aio = AioContext; lio = lio_listio(LIO_WAIT) lists; fs = fs.promises FileHandle
-(libuv's default 4 threads); fs-pool = the same with UV_THREADPOOL_SIZE = iodepth; fio = fio's
-libaio engine (the C reference), when fio is on PATH.
+(libuv's default 4 threads); fs-pool = the same with UV_THREADPOOL_SIZE = iodepth; fs-uring = the same
+with UV_USE_IO_URING=1 (libuv's io_uring path, off by default); fio / fio-uring = fio's
+libaio / io_uring engine (the C reference), when fio is on PATH.
 `;
 
 const VALUE_OPTIONS = new Set([

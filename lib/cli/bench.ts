@@ -27,9 +27,9 @@ async function setCache(job: Job): Promise<void> {
 }
 
 async function runEngine(engine: EngineName, job: Job, progress: Progress, cleanup: Cleanup, fio: string | undefined): Promise<RawResult> {
-  if (engine === 'fio') {
+  if (engine === 'fio' || engine === 'fio-uring') {
     if (fio === undefined) throw new Error('fio is not on PATH (install it, e.g. apt-get install fio, to compare with the C reference)');
-    const run = runFio(fio, job, (ms) => progress.update(null, ms));
+    const run = runFio(fio, job, (ms) => progress.update(null, ms), engine === 'fio' ? 'libaio' : 'io_uring');
     const untrack = cleanup.track(run.stop, run.exited);
     return run.result.finally(untrack);
   }

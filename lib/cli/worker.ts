@@ -38,6 +38,7 @@ async function open(job: WorkerJob, w: Workload): Promise<EngineRunner> {
       return lioEngine(job, w);
     case 'fs':
     case 'fs-pool':
+    case 'fs-uring':
       return fsEngine(job, w);
   }
 }

@@ -40,7 +40,7 @@ describe('units and options', () => {
 
   test('defaults, and fio-style flags', () => {
     const o = parseBenchArgs([]);
-    expect(o).toMatchObject({ rw: 'randread', bs: 4096, iodepth: 32, runtimeMs: 5000, direct: true, engines: ['aio', 'lio', 'fs', 'fs-pool', 'fio'] });
+    expect(o).toMatchObject({ rw: 'randread', bs: 4096, iodepth: 32, runtimeMs: 5000, direct: true, engines: ['aio', 'lio', 'fs', 'fs-pool', 'fs-uring', 'fio', 'fio-uring'] });
     expect(parseBenchArgs(['--direct=0']).direct).toBe(false);
     expect(parseBenchArgs(['--buffered', '--cache=warm'])).toMatchObject({ direct: false, cache: 'warm' });
     expect(parseBenchArgs(['--bs=64k', '--iodepth', '1']).bs).toBe(65536);
@@ -75,7 +75,8 @@ test('a tiny job prints the table with every engine, on stdout, and removes its 
   expect(r.stdout).toMatch(/^job: +randread bs=4KiB size=16MiB iodepth=4 runtime=300ms direct$/m);
   expect(r.stdout).toMatch(/^machine: +Linux /m);
   expect(r.stdout).toMatch(/^\| engine +\| +IOPS \| MiB\/s \| p50 µs \| p99 µs \| p99\.9 µs \| CPU µs\/op \| loop p99 ms \| vs fs \|$/m);
-  for (const engine of ['aio', 'lio', 'fs', 'fs-pool', 'fio']) expect(r.stdout).toMatch(new RegExp(`^\\| ${engine} +\\| `, 'm'));
+  for (const engine of ['aio', 'lio', 'fs', 'fs-pool', 'fs-uring', 'fio', 'fio-uring']) expect(r.stdout).toMatch(new RegExp(`^\\| ${engine} +\\| `, 'm'));
+  expect(r.stdout).toMatch(/fs-uring: UV_USE_IO_URING=1/);
   // aio and fs always run here; their rows hold numbers.
   expect(r.stdout).toMatch(/^\| aio +\| +[\d.]+k? \|/m);
   expect(r.stdout).toMatch(/^\| fs +\| +[\d.]+k? \|.*\| +1\.00× \|$/m);

@@ -1,4 +1,4 @@
-// Parent side of the engines that run in a Node child process (aio, lio, fs, fs-pool).
+// Parent side of the engines that run in a Node child process (aio, lio, fs, fs-pool, fs-uring).
 import { fork } from 'child_process';
 import * as path from 'path';
 import type { Job } from '../job';
@@ -12,11 +12,17 @@ export interface ChildRun {
   stop(): void;
 }
 
-/** The child's environment: only fs-pool gets a bigger libuv pool; the others get libuv's default. */
+/**
+ * The child's environment: only fs-pool gets a bigger libuv pool, and only
+ * fs-uring libuv's io_uring path (off by default since CVE-2024-22017); the
+ * others get libuv's defaults.
+ */
 function childEnv(engine: ChildEngine, job: Job): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.UV_THREADPOOL_SIZE;
+  delete env.UV_USE_IO_URING;
   if (engine === 'fs-pool') env.UV_THREADPOOL_SIZE = String(job.iodepth);
+  if (engine === 'fs-uring') env.UV_USE_IO_URING = '1';
   return env;
 }
 

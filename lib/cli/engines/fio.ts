@@ -27,7 +27,7 @@ export function findFio(): string | undefined {
 }
 
 /** fio's command line for the job. */
-export function fioArgs(job: Job): string[] {
+export function fioArgs(job: Job, ioengine: 'libaio' | 'io_uring' = 'libaio'): string[] {
   const args = [
     '--name=linux-aio-bench',
     // fio splits file names on ':'
@@ -35,7 +35,7 @@ export function fioArgs(job: Job): string[] {
     `--rw=${job.rw}`,
     `--bs=${job.bs}`,
     `--size=${job.size}`,
-    '--ioengine=libaio',
+    `--ioengine=${ioengine}`,
     `--iodepth=${job.iodepth}`,
     `--direct=${job.direct ? 1 : 0}`,
     `--runtime=${Math.max(1, Math.round(job.runtimeMs))}ms`,
@@ -116,8 +116,8 @@ export interface FioRun {
 }
 
 /** Runs the job through fio; `onTick` gets the elapsed time while it runs. */
-export function runFio(fio: string, job: Job, onTick: (elapsedMs: number) => void): FioRun {
-  const child = spawn(fio, fioArgs(job), { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runFio(fio: string, job: Job, onTick: (elapsedMs: number) => void, ioengine: 'libaio' | 'io_uring' = 'libaio'): FioRun {
+  const child = spawn(fio, fioArgs(job, ioengine), { stdio: ['ignore', 'pipe', 'pipe'] });
   const started = Date.now();
   const tick = setInterval(() => onTick(Date.now() - started), 200);
   // fio stops on its own at --runtime; this only guards against a hang.

@@ -20,6 +20,6 @@ export async function fsEngine(job: WorkerJob, w: Workload): Promise<EngineRunne
     async close() {
       await fh.close();
     },
-    note: job.engine === 'fs-pool' ? `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4'}` : undefined,
+    note: job.engine === 'fs-pool' ? `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4'}` : job.engine === 'fs-uring' ? 'UV_USE_IO_URING=1' : undefined,
   };
 }

@@ -5,7 +5,7 @@ import type { HistogramBins } from '../histogram';
 import type { AioTimings } from '../../timings';
 
 /** Engines that run inside a Node child process. */
-export type ChildEngine = Exclude<EngineName, 'fio'>;
+export type ChildEngine = Exclude<EngineName, 'fio' | 'fio-uring'>;
 
 /** The job as the child receives it: the parent's, less what only the parent uses. */
 export interface WorkerJob extends Omit<Job, 'cache' | 'createdFile'> {

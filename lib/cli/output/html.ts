@@ -13,7 +13,7 @@ const PAD_B = 26;
 const PAD_R = 28;
 const BARS = 80;
 const Y_FLOOR = -6; // shares below 1e-6 of the requests are not drawn
-const COLORS: Record<string, string> = { aio: '#2563eb', lio: '#7c3aed', fs: '#d97706', 'fs-pool': '#b45309', fio: '#059669' };
+const COLORS: Record<string, string> = { aio: '#2563eb', lio: '#7c3aed', fs: '#d97706', 'fs-pool': '#b45309', 'fs-uring': '#92400e', fio: '#059669', 'fio-uring': '#047857' };
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -81,7 +81,7 @@ function chart(o: EngineOutcome, lo: number, hi: number): string {
     const ty = (8 + plotH - ((e - bottom) / (top - bottom)) * plotH).toFixed(1);
     parts.push(`<line x1="${PAD_L - 3}" y1="${ty}" x2="${PAD_L}" y2="${ty}" class="axisline"/><text x="${PAD_L - 5}" y="${ty}" text-anchor="end" dominant-baseline="middle">${formatShare(10 ** e)}</text>`);
   }
-  const title = `${row.engine}: latency distribution (${formatCount(row.requests ?? 0)} requests${row.engine === 'fio' ? ', from fio’s percentiles' : ''})`;
+  const title = `${row.engine}: latency distribution (${formatCount(row.requests ?? 0)} requests${row.engine.startsWith('fio') ? ', from fio’s percentiles' : ''})`;
   return (
     `<figure><figcaption>${esc(title)}</figcaption>` +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">` +
