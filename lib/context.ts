@@ -1,10 +1,11 @@
 // AioContext: promise-based reads, writes and syncs on one kernel AIO context.
-import * as fs from 'fs';
 // inspect, not String(): String() throws a code-less TypeError for objects
 // without a prototype (found by the fuzzer), and for symbols in templates.
 import { inspect } from 'util';
-import { AbortError, closedError, CodedError, ioError } from './errors';
-import { AioCounters, Engine, Request } from './engine';
+import { AbortError, closedError } from './errors';
+import { AioCounters, Engine } from './engine';
+import { OP_NAMES, PromiseRequest } from './promise-request';
+import { setupError } from './setup-error';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
 import { checkBoolean, checkInteger, checkObject, checkSignal, Fd, fdOf, Split, splitPosition } from './validate';
 import { holdHandle } from './filehandle';
@@ -53,83 +54,6 @@ export interface AioContextOptions {
 /** Running counters of a context, and which backend it runs on. */
 export interface AioStats extends AioCounters {
   backend: 'kernel' | 'threadpool';
-}
-
-const OP_NAMES = ['read', 'write', 'readv', 'writev', 'fsync', 'fdatasync'];
-
-class PromiseRequest extends Request {
-  resolve!: (value: number | undefined) => void;
-  reject!: (reason: unknown) => void;
-  aborted = false;
-  onAbort: (() => void) | null = null;
-  /** Ends this request's share in its FileHandle's count (close() waits for it). */
-  unhold: (() => void) | null = null;
-  constructor(
-    op: Op,
-    fd: number,
-    buf: ArrayBufferView | ArrayBufferView[] | null,
-    pos: Split,
-    rwflags: number,
-    flags: number,
-    readonly position: number | bigint | undefined,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    super(op, fd, buf, pos.lo, pos.hi, rwflags, flags);
-  }
-
-  /** Ends the FileHandle's count for this request (once). */
-  release(): void {
-    const unhold = this.unhold;
-    this.unhold = null;
-    if (unhold !== null) unhold();
-  }
-
-  done(res: number, atSubmit: boolean): void {
-    this.release();
-    if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
-    if (this.aborted) this.reject(new AbortError(undefined, { cause: this.signal!.reason }));
-    else if (res >= 0) this.resolve(isData(this.op) ? res : undefined);
-    else this.reject(requestError(this, -res, atSubmit));
-  }
-}
-
-function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
-  return ioError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], { fd: req.fd, position: req.position, buffers: req.views });
-}
-
-function readSysctl(name: string): string {
-  try {
-    return fs.readFileSync(`/proc/sys/fs/${name}`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-}
-
-// io_setup's refusals, explained.
-function setupError(err: unknown, depth: number): unknown {
-  const code = (err as { code?: unknown }).code;
-  let message: string;
-  if (code === 'EAGAIN') {
-    const nr = readSysctl('aio-nr');
-    const max = readSysctl('aio-max-nr');
-    const need = Number(nr) + depth;
-    message =
-      `EAGAIN: io_setup(${depth}) refused: the system-wide limit on AIO events is reached ` +
-      `(fs.aio-nr is ${nr}, this context needs ${depth} more, fs.aio-max-nr is ${max}). ` +
-      `Close contexts you no longer use, use a smaller depth, or raise the limit: ` +
-      `sysctl -w fs.aio-max-nr=${Number.isFinite(need) ? Math.max(need * 2, 65536) : 1048576}`;
-  } else if (code === 'ENOSYS') {
-    message =
-      'ENOSYS: io_setup: this kernel has no AIO support (built without CONFIG_AIO). ' +
-      "Pass { fallback: 'threadpool' } to run on threads instead.";
-  } else if (code === 'EPERM') {
-    message =
-      'EPERM: io_setup: kernel AIO is not permitted here (a seccomp filter or sandbox blocks it). ' +
-      "Pass { fallback: 'threadpool' } to run on threads instead.";
-  } else {
-    return err;
-  }
-  return Object.assign(new Error(message), { code, errno: (err as { errno?: number }).errno, syscall: 'io_setup' });
 }
 
 /**

@@ -26,22 +26,34 @@ namespace laio {
 
 // Submits one iocb from a helper thread without RWF_NOWAIT, blocking as long
 // as the kernel needs; the completion comes through the ring as usual.
+namespace {
+// A full ring on a helper thread is momentary (completions drain it): wait and
+// retry, at most this many times this far apart (one second in all).
+constexpr int kFullRingRetries = 10000;
+constexpr useconds_t kFullRingPauseUs = 100;
+}  // namespace
+
+// io_submit from a helper thread, as long as the kernel needs: again after
+// EINTR, and after EAGAIN (the ring full) as above. What it returned last.
+long Queue::submit_retrying(struct iocb** p, long n) {
+  for (int tries = 0;;) {
+    long r = io_submit(ctx_, n, p);
+    bump(counters_[kSubmitCalls]);
+    if (r == -EINTR) continue;
+    if ((r == -EAGAIN || r == 0) && ++tries < kFullRingRetries) {
+      usleep(kFullRingPauseUs);
+      continue;
+    }
+    return r;
+  }
+}
+
 long Queue::submit_blocking(struct iocb cb, int fd) {
   // RWF_NOWAIT here is the caller's own (flags.nowait): kept, so that an
   // append refuses to block as any other request does.
   cb.aio_fildes = static_cast<uint32_t>(fd);
   struct iocb* p = &cb;
-  long r;
-  for (int tries = 0;; tries++) {
-    r = io_submit(ctx_, 1, &p);
-    bump(counters_[kSubmitCalls]);
-    if (r == -EINTR) continue;
-    if (r == -EAGAIN && tries < 10000) {  // ring momentarily full; never on the loop
-      usleep(100);
-      continue;
-    }
-    return r;
-  }
+  return submit_retrying(&p, 1);
 }
 
 // After a helper's io_submit: the fd's dup is no longer needed (the kernel
@@ -88,17 +100,11 @@ void Queue::run_resubmit_batch(HelperJob* jobs, unsigned n) {
     ptrs[i] = &cbs[i];
   }
   unsigned off = 0;
-  for (int tries = 0; off < n;) {
-    long r = io_submit(q->ctx_, n - off, ptrs.data() + off);
-    bump(q->counters_[kSubmitCalls]);
+  while (off < n) {
+    long r = q->submit_retrying(ptrs.data() + off, n - off);
     if (r > 0) {
       for (unsigned k = off; k < off + static_cast<unsigned>(r); k++) close(jobs[k].fd);
       off += static_cast<unsigned>(r);
-      continue;
-    }
-    if (r == -EINTR) continue;
-    if ((r == -EAGAIN || r == 0) && ++tries < 10000) {
-      usleep(100);
       continue;
     }
     // io_submit names only the first iocb it refused: that one fails, the rest go on.

@@ -153,6 +153,7 @@ class Queue {
   static void run_resubmit_batch(HelperJob* jobs, unsigned n);
   static void run_cold_read(HelperJob& job);
   void flush_jobs();
+  long submit_retrying(struct iocb** p, long n);  // helper threads only
   long submit_blocking(struct iocb cb, int fd);
   void after_blocking(HelperJob& job, long r, bool counted_here);
   void post_heat(int fd, bool hit);  // any thread
