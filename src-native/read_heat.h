@@ -8,8 +8,7 @@
 // takes the slower path for a while.
 #pragma once
 
-#include <cstddef>
-#include <vector>
+#include "fd_table.h"
 
 namespace laio {
 
@@ -20,16 +19,9 @@ class ReadHeat {
   void miss(int fd);  // would have blocked
 
  private:
-  struct Entry {
-    int fd;
-    int score;  // 0..kMax; cold at kCold and above
-  };
   // A miss weighs four hits: below about 80% hits the fd goes to the helpers.
   static constexpr int kMiss = 8, kHit = 2, kCold = 32, kMax = 64;
-  static constexpr size_t kEntries = 32;
-  Entry* find(int fd);
-  std::vector<Entry> entries_;
-  size_t next_ = 0;
+  FdTable<int, 32> scores_;  // fd -> 0..kMax; cold at kCold and above
 };
 
 }  // namespace laio
