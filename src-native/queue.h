@@ -126,7 +126,13 @@ class Queue {
   int init(napi_env env, bool allow_threadpool);
 
   void release(int32_t* e, Slot& s, int32_t status);
-  int stage_threadpool(Slot& s);  // 0, or a negative errno: not staged
+  // What submit() does with a staged request: io_submit it with the batch
+  // (RWF_NOWAIT added where it may block), or hand it to the helpers: a
+  // stream thread (pipes, sockets, ttys), the threadpool backend, a serial
+  // lane (appends, files that refuse RWF_NOWAIT), or a cold-read helper.
+  enum class Route { Inline, Stream, Threadpool, Lane, ColdRead };
+  Route route(Slot& s, int32_t rw_flags, int32_t flags, struct FdFacts& facts);
+  int dispatch(Slot& s, Route how, struct FdFacts& facts);
   void submit_batch(int32_t* sq);
   // expect_file: when not 0, the fd must still name that file (a late re-issue).
   int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0, bool stream = false);

@@ -45,6 +45,8 @@ uint64_t join64(int32_t lo, int32_t hi) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | static_cast<uint32_t>(lo);
 }
 
+}  // namespace
+
 // What submit() must know about an fd, asked once per fd per call: fds cannot
 // change while JavaScript waits for the call, and a batch usually names one fd.
 // O_APPEND writes must land in issue order (a serial lane); files known to
@@ -80,8 +82,6 @@ struct FdFacts {
     return r == 1;
   }
 };
-
-}  // namespace
 
 bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   for (unsigned i = 0; i < n; i++) {
@@ -133,47 +133,11 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     s.busy = true;
     inflight_++;
     e[kSqStatus] = s.copy_out ? kStatusCopyOut : kStatusInFlight;
-    if (is_data(s.op) && facts.stream() &&
-        (backend_ == Backend::Threadpool || !(e[kSqFlags] & kFlagUserNowait))) {
-      // A pipe, socket or character device may wait for good: its requests go
-      // to a thread of their own per fd and direction, in order (helper_pool.h).
-      s.pending_accept = true;  // counted as submitted when it starts
-      s.stream_job = true;
-      if (s.cancel_efd < 0) s.cancel_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-      int err = s.cancel_efd < 0 ? -errno : to_helper(s, stream_lane(facts.file_id(), is_write(s.op)), run_stream, 0, true);
+    const Route how = route(s, e[kSqRwFlags], e[kSqFlags], facts);
+    if (how != Route::Inline) {
+      int err = dispatch(s, how, facts);
       if (err < 0) release(e, s, err);
       continue;
-    }
-    if (backend_ == Backend::Threadpool) {
-      // Refused now (e.g. EBADF: the fd cannot be dup'ed), as io_submit would
-      // refuse it. It used to go to ready_, where nothing woke the loop to
-      // deliver it: the request never settled.
-      int err = stage_threadpool(s);
-      if (err < 0) release(e, s, err);
-      continue;
-    }
-    const bool write = is_write(s.op);
-    const bool may_wait = is_data(s.op) && nowait_ && !(e[kSqFlags] & kFlagUserNowait);
-    if ((write && ((e[kSqRwFlags] & RWF_APPEND) || facts.appends())) ||
-        (may_wait && facts.refuses_nowait(refusers_, write))) {
-      // Straight to a helper: appends keep their order in the fd's lane, and
-      // files known to refuse RWF_NOWAIT would only bounce.
-      s.pending_accept = true;
-      int err = to_helper(s, write ? s.user_fd : -1, run_resubmit);
-      if (err < 0) release(e, s, err);
-      continue;
-    }
-    if (may_wait && !write && heat_.cold(s.user_fd)) {
-      // This fd's reads mostly miss the page cache: a miss would start its
-      // readahead here, on the loop. A helper tries the cache, then blocks.
-      s.pending_accept = true;
-      int err = to_helper(s, -1, run_cold_read);
-      if (err < 0) release(e, s, err);
-      continue;
-    }
-    if (may_wait) {
-      s.cb.aio_rw_flags |= RWF_NOWAIT;
-      s.auto_nowait = true;
     }
     batch_.push_back(&s.cb);
     batch_entry_.push_back(i);
@@ -187,6 +151,55 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   flush_jobs();
   update_busy();
   return true;
+}
+
+// Where a staged request goes (see Route in queue.h).
+Queue::Route Queue::route(Slot& s, int32_t rw_flags, int32_t flags, FdFacts& facts) {
+  const bool data = is_data(s.op);
+  const bool write = is_write(s.op);
+  const bool user_nowait = (flags & kFlagUserNowait) != 0;
+  // A pipe, socket or tty may wait for good: a thread of its own per file and
+  // direction, in order (helper_pool.h). With flags.nowait the kernel answers
+  // at once, so such a request may go inline.
+  if (data && facts.stream() && (backend_ == Backend::Threadpool || !user_nowait)) return Route::Stream;
+  if (backend_ == Backend::Threadpool) return Route::Threadpool;
+  const bool may_wait = data && nowait_ && !user_nowait;
+  // Appends keep their order in the fd's lane; files known to refuse
+  // RWF_NOWAIT would only bounce.
+  if (write && ((rw_flags & RWF_APPEND) || facts.appends())) return Route::Lane;
+  if (may_wait && facts.refuses_nowait(refusers_, write)) return Route::Lane;
+  // This fd's reads mostly miss the page cache: a miss would start its
+  // readahead inside io_submit, on the loop. A helper tries the cache first.
+  if (may_wait && !write && heat_.cold(s.user_fd)) return Route::ColdRead;
+  if (may_wait) {
+    s.cb.aio_rw_flags |= RWF_NOWAIT;
+    s.auto_nowait = true;  // EAGAIN/EOPNOTSUPP will mean "re-issue blocking"
+  }
+  return Route::Inline;
+}
+
+// Hands a request routed elsewhere than inline to the helpers. 0, or the
+// negative errno it fails with at once (as io_submit would refuse it, e.g.
+// EBADF: the fd cannot be dup'ed).
+int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
+  s.pending_accept = true;  // counted as submitted when a helper submits or runs it
+  switch (how) {
+    case Route::Stream:
+      s.stream_job = true;
+      if (s.cancel_efd < 0) s.cancel_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (s.cancel_efd < 0) return -errno;
+      return to_helper(s, stream_lane(facts.file_id(), is_write(s.op)), run_stream, 0, true);
+    case Route::Threadpool:
+      // Writes to one fd stay in issue order (O_APPEND); reads run in parallel.
+      return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
+    case Route::Lane:
+      return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit);
+    case Route::ColdRead:
+      return to_helper(s, -1, run_cold_read);
+    case Route::Inline:
+      break;
+  }
+  return -EINVAL;
 }
 
 void Queue::release(int32_t* e, Slot& s, int32_t status) {
@@ -230,12 +243,6 @@ void Queue::submit_batch(int32_t* sq) {
     }
     off++;
   }
-}
-
-int Queue::stage_threadpool(Slot& s) {
-  // Writes to one fd stay in issue order (O_APPEND); reads run in parallel.
-  s.pending_accept = true;  // counted as submitted when it starts
-  return to_helper(s, is_write(s.op) ? s.user_fd : -1, run_execute);
 }
 
 int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file, bool stream) {
