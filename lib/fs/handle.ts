@@ -125,6 +125,7 @@ export class AioFileHandle {
   constructor(fh: FileHandle, ctx: AioContext, flags: number, align: Alignment | null) {
     this.#fh = fh;
     this.#fd = fh.fd;
+    adoptDispose(fh);
     this.#ctx = ctx;
     this.#align = align;
     this.#append = (flags & fs.constants.O_APPEND) !== 0;
@@ -431,6 +432,8 @@ export class AioFileHandle {
     if (this.#closed) return Promise.reject(closedHandle('readv'));
     try {
       checkBufferArray(buffers);
+      // As Node's: preadv with no buffers is EINVAL.
+      if (buffers.length === 0) return Promise.reject(Object.assign(new Error('EINVAL: invalid argument, read'), { errno: -22, code: 'EINVAL', syscall: 'read' }));
       return this.#vector(false, buffers as unknown as ArrayBufferView[], writePosition(position)).then((n) => {
         const r = Object.create(null);
         r.bytesRead = n;
@@ -578,12 +581,28 @@ export interface AioFileHandle {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const asyncDispose: symbol = (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
-Object.defineProperty(AioFileHandle.prototype, asyncDispose, {
-  value: function (this: AioFileHandle) {
-    return this.close();
-  },
-  writable: true,
-  configurable: true,
-});
+// Symbol.asyncDispose: the global one where it exists, and also the one Node's own
+// FileHandle uses (the same in a plain process; they differ inside a vm context,
+// such as a test runner's), taken from the first FileHandle that open() gets.
+function defineDispose(sym: symbol): void {
+  if (Object.prototype.hasOwnProperty.call(AioFileHandle.prototype, sym)) return;
+  Object.defineProperty(AioFileHandle.prototype, sym, {
+    value: function (this: AioFileHandle) {
+      return this.close();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+const globalDispose = (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose;
+defineDispose(globalDispose ?? Symbol.for('nodejs.asyncDispose'));
+let nodeDisposeSeen = false;
 
+/** @internal */
+export function adoptDispose(fh: object): void {
+  if (nodeDisposeSeen) return;
+  nodeDisposeSeen = true;
+  for (let p = Object.getPrototypeOf(fh); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const sym of Object.getOwnPropertySymbols(p)) if (sym.description === 'Symbol.asyncDispose' || sym.description === 'nodejs.asyncDispose') defineDispose(sym);
+  }
+}
