@@ -91,6 +91,7 @@ export class AioReadStream extends Readable {
     const autoClose = checkBoolean(o.autoClose, 'options.autoClose', true);
     const emitClose = checkBoolean(o.emitClose, 'options.emitClose', true);
     const readAhead = o.readAhead === undefined ? DEFAULT_READ_AHEAD : checkInteger(o.readAhead, 'options.readAhead', 1, 1024);
+    if (handle.fd === -1) throw outOfRange('fd', '>= 0 && <= 2147483647', -1); // as Node, for a closed FileHandle
     super({ highWaterMark: hwm, encoding: encoding ?? undefined, emitClose, autoDestroy: autoClose, signal: checkSignal(o.signal) });
     this.handle = handle;
     this.start = start;
@@ -144,6 +145,7 @@ export class AioReadStream extends Readable {
         if (this.#followPosition) this.handle._seek(to);
         const chunk = from === r.pos && to === r.pos + r.len ? r.buf : r.buf.subarray(from - r.pos, to - r.pos);
         this.#want = this.push(chunk);
+        if (this.destroyed) return;
       }
       if (this.#eof) {
         this.push(null);
@@ -223,6 +225,7 @@ export class AioWriteStream extends Writable {
     const flush = checkBoolean(o.flush, 'options.flush', false);
     const behind = o.writeBehind === undefined ? DEFAULT_WRITE_BEHIND : checkInteger(o.writeBehind, 'options.writeBehind', 1, 1024);
     const hwm = o.highWaterMark === undefined ? undefined : checkInteger(o.highWaterMark, 'options.highWaterMark', 0);
+    if (handle.fd === -1) throw outOfRange('fd', '>= 0 && <= 2147483647', -1); // as Node, for a closed FileHandle
     super({
       highWaterMark: hwm,
       decodeStrings: true,
