@@ -4,7 +4,7 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units';
 /** The I/O patterns, as fio's `--rw`. */
 export type RwMode = 'randread' | 'randwrite' | 'read' | 'write' | 'randrw';
 /** The engines the benchmark compares. */
-export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fio';
+export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fio' | 'aio-fs';
 /** Page cache state at the start of each engine's run of a buffered job. */
 export type CacheMode = 'cold' | 'warm';
 
@@ -12,6 +12,8 @@ export type CacheMode = 'cold' | 'warm';
 export const RW_MODES: readonly RwMode[] = ['randread', 'randwrite', 'read', 'write', 'randrw'];
 /** Every engine, in the default order. */
 export const ENGINE_NAMES: readonly EngineName[] = ['aio', 'lio', 'fs', 'fs-pool', 'fio'];
+/** Engines run only when --engines names them. */
+export const OPTIONAL_ENGINES: readonly EngineName[] = ['aio-fs'];
 /** libuv caps UV_THREADPOOL_SIZE at 1024, so fs-pool could not go further. */
 export const MAX_IODEPTH = 1024;
 
@@ -71,7 +73,8 @@ on a file created in the temporary directory and removed afterwards.
 
 Engines: aio = AioContext; lio = lio_listio(LIO_WAIT) lists; fs = fs.promises FileHandle
 (libuv's default 4 threads); fs-pool = the same with UV_THREADPOOL_SIZE = iodepth; fio = fio's
-libaio engine (the C reference), when fio is on PATH.
+libaio engine (the C reference), when fio is on PATH. Also, when named in --engines: aio-fs =
+AioFileHandle.read/write of linux-aio/fs. Whole-file jobs: linux-aio bench --rw readfile --help.
 `;
 
 const VALUE_OPTIONS = new Set([
@@ -197,7 +200,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case 'engines': {
         const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-        const bad = list.filter((e) => !(ENGINE_NAMES as readonly string[]).includes(e));
+        const bad = list.filter((e) => !([...ENGINE_NAMES, ...OPTIONAL_ENGINES] as readonly string[]).includes(e));
         if (bad.length > 0 || list.length === 0) {
           throw new UsageError(`--engines takes a list of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
         }
