@@ -48,12 +48,12 @@ const MAX_IOV = 1024;
 const INT32_MAX = 0x7fffffff;
 const kNoPos = null;
 
-function result<K extends string, T>(key: K, n: number, name: 'buffer' | 'buffers', buf: T): { [P in K]: number } & { buffer: T } {
-  // Node's results have a null prototype.
-  const r = Object.create(null);
-  r[key] = n;
-  r[name] = buf;
-  return r;
+function readResult<T>(n: number, buffer: T): ReadResult<never> & { buffer: T } {
+  return { __proto__: null, bytesRead: n, buffer } as unknown as ReadResult<never> & { buffer: T };
+}
+
+function writeResult<T>(n: number, buffer: T): WriteResult<T> {
+  return { __proto__: null, bytesWritten: n, buffer } as unknown as WriteResult<T>;
 }
 
 /** Node's rule for `read`: a non-negative safe integer or bigint is a position; anything else, the current one. */
@@ -88,9 +88,15 @@ export function directError(what: string, a: Alignment): RangeError & { code: st
   );
 }
 
+// alignOffset per backing store: its address never moves.
+const offsets = new WeakMap<ArrayBufferLike, Map<number, number>>();
+
 function addressAligned(v: ArrayBufferView, alignment: number): boolean | undefined {
   try {
-    const off = binding.alignOffset(v.buffer as ArrayBuffer, alignment);
+    let m = offsets.get(v.buffer);
+    if (m === undefined) offsets.set(v.buffer, (m = new Map()));
+    let off = m.get(alignment);
+    if (off === undefined) m.set(alignment, (off = binding.alignOffset(v.buffer as ArrayBuffer, alignment)));
     return (v.byteOffset - off) % alignment === 0;
   } catch {
     return undefined; // unknown here: the kernel will say EINVAL, reported as the same error
@@ -215,7 +221,8 @@ export class AioFileHandle {
   _checkDirect(views: readonly ArrayBufferView[], pos: number | bigint): void {
     const a = this.#align;
     if (a === null) return;
-    if (BigInt(pos) % BigInt(a.offset) !== 0n) throw directError(`the position ${pos} is not a multiple of ${a.offset}`, a);
+    const misplaced = typeof pos === 'number' ? pos % a.offset !== 0 : pos % BigInt(a.offset) !== 0n;
+    if (misplaced) throw directError(`the position ${pos} is not a multiple of ${a.offset}`, a);
     for (const v of views) {
       if (v.byteLength % a.offset !== 0) throw directError(`the length ${v.byteLength} is not a multiple of ${a.offset}`, a);
       if (addressAligned(v, a.memory) === false) throw directError(`the buffer's address is not a multiple of ${a.memory}`, a);
@@ -269,22 +276,34 @@ export class AioFileHandle {
     );
   }
 
-  #transfer(write: boolean, v: ArrayBufferView, position: number | bigint | null): Promise<number> {
-    if (position !== null) {
-      this._checkDirect([v], position);
-      return this._xfer(write, v, position);
+  // The hot path of read/write: one promise reaction per request.
+  #transfer<B, R>(write: boolean, v: ArrayBufferView, position: number | bigint | null, buf: B, wrap: (n: number, buf: B) => R): Promise<R> {
+    let p: number | bigint;
+    let ticket = 0;
+    if (position === null) {
+      p = this.#pos;
+      if (this.#align !== null) this._checkDirect([v], p);
+      this.#pos = p + v.byteLength;
+      ticket = ++this.#seq;
+    } else {
+      p = position;
+      if (this.#align !== null) this._checkDirect([v], p);
     }
-    const len = v.byteLength;
-    this._checkDirect([v], this.#pos);
-    const [p, ticket] = this._claim(len);
-    return this._xfer(write, v, p).then(
+    this.#pending++;
+    const io = this.#viaNode ? this.#nodeXfer(write, v, p) : write ? this.#ctx.write(this.#fd, v, p) : this.#ctx.read(this.#fd, v, p);
+    const done = (n: number): R => {
+      if (ticket !== 0 && this.#seq === ticket) this.#pos = write && this.#append ? this.#endOfFile((p as number) + n) : (p as number) + n;
+      return wrap(n, buf);
+    };
+    return io.then(
       (n) => {
-        if (this.#seq === ticket) this.#pos = write && this.#append ? this.#endOfFile(p + n) : p + n;
-        return n;
+        this.#release();
+        return done(n);
       },
       (e: unknown) => {
-        this._settle(ticket, p);
-        throw e;
+        this.#release();
+        if (ticket !== 0) this._settle(ticket, p as number);
+        return this.#recover(write, toErr(e), v, p).then(done);
       },
     );
   }
@@ -355,6 +374,17 @@ export class AioFileHandle {
   read<T extends ArrayBufferView = Buffer>(options?: ReadOptions<T>): Promise<ReadResult<T>>;
   read(bufferOrOptions?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<ReadResult<ArrayBufferView>> {
     if (this.#closed) return Promise.reject(closedHandle('read'));
+    // Fast path: read(buffer, offset, length, position) with plain numbers.
+    if (typeof offsetOrOptions === 'number' && typeof length === 'number' && ArrayBuffer.isView(bufferOrOptions)) {
+      const b = bufferOrOptions;
+      if (Number.isInteger(offsetOrOptions) && offsetOrOptions >= 0 && Number.isInteger(length) && length > 0 && offsetOrOptions + length <= b.byteLength) {
+        try {
+          return this.#transfer(false, view(b, offsetOrOptions, length), readPosition(position), b, readResult);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+    }
     let buffer = bufferOrOptions as ArrayBufferView;
     let offset = offsetOrOptions;
     try {
@@ -370,14 +400,14 @@ export class AioFileHandle {
       }
       const off = offset === null || offset === undefined ? 0 : checkInteger(offset, 'offset', 0);
       const len = length === null || length === undefined ? buffer.byteLength - off : (length as number);
-      if (len === 0) return Promise.resolve(result('bytesRead', 0, 'buffer', buffer));
+      if (len === 0) return Promise.resolve(readResult(0, buffer));
       if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
       if (typeof len !== 'number') throw invalidArgType('length', 'of type number', len);
       if (len < 0) throw outOfRange('length', '>= 0', len);
       if (!Number.isInteger(len)) throw outOfRange('length', 'an integer', len);
       if (off + len > buffer.byteLength) throw outOfRange('length', `<= ${buffer.byteLength - off}`, len);
       const buf = buffer;
-      return this.#transfer(false, view(buf, off, len), readPosition(position)).then((n) => result('bytesRead', n, 'buffer', buf));
+      return this.#transfer(false, view(buf, off, len), readPosition(position), buf, readResult);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -394,7 +424,7 @@ export class AioFileHandle {
     if (this.#closed) return Promise.reject(closedHandle('write'));
     try {
       if ((buffer as { byteLength?: number } | null | undefined)?.byteLength === 0) {
-        return Promise.resolve(result('bytesWritten', 0, 'buffer', buffer));
+        return Promise.resolve(writeResult(0, buffer));
       }
       if (ArrayBuffer.isView(buffer)) {
         let offset = offsetOrOptions;
@@ -411,8 +441,8 @@ export class AioFileHandle {
         if (len > buffer.byteLength - off) throw outOfRange('length', `<= ${buffer.byteLength - off}`, len);
         if (len < 0) throw outOfRange('length', '>= 0', len);
         checkInteger(len, 'length', 0, INT32_MAX);
-        if (len === 0) return Promise.resolve(result('bytesWritten', 0, 'buffer', buffer));
-        return this.#transfer(true, view(buffer, off, len), writePosition(position)).then((n) => result('bytesWritten', n, 'buffer', buffer));
+        if (len === 0) return Promise.resolve(writeResult(0, buffer));
+        return this.#transfer(true, view(buffer, off, len), writePosition(position), buffer, writeResult);
       }
       if (typeof buffer !== 'string') {
         throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
@@ -420,8 +450,8 @@ export class AioFileHandle {
       const encoding = typeof length === 'string' && Buffer.isEncoding(length) ? (length as BufferEncoding) : 'utf8';
       if (encoding === 'hex' && buffer.length % 2 !== 0) throw invalidArgValue('encoding', length, `is invalid for data of length ${buffer.length}`);
       const bytes = Buffer.from(buffer, encoding);
-      if (bytes.length === 0) return Promise.resolve(result('bytesWritten', 0, 'buffer', buffer));
-      return this.#transfer(true, bytes, writePosition(offsetOrOptions)).then((n) => result('bytesWritten', n, 'buffer', buffer));
+      if (bytes.length === 0) return Promise.resolve(writeResult(0, buffer));
+      return this.#transfer(true, bytes, writePosition(offsetOrOptions), buffer, writeResult);
     } catch (err) {
       return Promise.reject(err);
     }

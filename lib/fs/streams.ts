@@ -7,10 +7,21 @@ import type { AioFileHandle } from './handle';
 import { directError } from './handle';
 import { checkBoolean, checkEncoding, checkInteger, checkObject, checkSignal, outOfRange, roundUp } from './options';
 
+function knob(name: string, dflt: number): number {
+  const v = Number(process.env[name]);
+  return Number.isSafeInteger(v) && v > 0 ? v : dflt;
+}
+
 /** Default read-ahead: reads in flight per read stream (measured: see docs/fs.md). */
-export const DEFAULT_READ_AHEAD = 4;
+export const DEFAULT_READ_AHEAD = knob('LINUX_AIO_FS_READ_AHEAD', 4);
 /** Default write-behind: writes in flight per write stream. */
-export const DEFAULT_WRITE_BEHIND = 4;
+export const DEFAULT_WRITE_BEHIND = knob('LINUX_AIO_FS_WRITE_BEHIND', 4);
+/**
+ * Smallest request of an O_DIRECT read stream: without the page cache's own
+ * read-ahead, small requests leave the disk idle; each is delivered in
+ * highWaterMark pieces, as Node's chunks.
+ */
+const DIRECT_READ_CHUNK = knob('LINUX_AIO_FS_DIRECT_READ_CHUNK', 1 << 20);
 /** Smallest request of an O_DIRECT write stream (its chunks are gathered to this). */
 const DIRECT_WRITE_CHUNK = 512 * 1024;
 
@@ -70,6 +81,7 @@ export class AioReadStream extends Readable {
   readonly #autoClose: boolean;
   readonly #readAhead: number;
   readonly #ioLen: number;
+  readonly #piece: number;
   readonly #align: number;
   readonly #memAlign: number;
   readonly #limit: number; // exclusive end
@@ -100,7 +112,8 @@ export class AioReadStream extends Readable {
     const a = handle.alignment;
     this.#align = a === null ? 1 : a.offset;
     this.#memAlign = a === null ? 0 : a.memory;
-    this.#ioLen = roundUp(Math.max(hwm, 1), this.#align);
+    this.#piece = hwm;
+    this.#ioLen = roundUp(a === null ? hwm : Math.max(hwm, DIRECT_READ_CHUNK), this.#align);
     this.#followPosition = start === undefined;
     this.#first = start ?? handle._position;
     this.#next = this.#first - (this.#first % this.#align);
@@ -143,8 +156,13 @@ export class AioReadStream extends Readable {
       if (to > from) {
         this.bytesRead += to - from;
         if (this.#followPosition) this.handle._seek(to);
-        const chunk = from === r.pos && to === r.pos + r.len ? r.buf : r.buf.subarray(from - r.pos, to - r.pos);
-        this.#want = this.push(chunk);
+        if (from === r.pos && to === r.pos + r.len && r.len <= this.#piece) {
+          this.#want = this.push(r.buf);
+        } else {
+          for (let at = from; at < to && !this.destroyed; at += this.#piece) {
+            this.#want = this.push(r.buf.subarray(at - r.pos, Math.min(at + this.#piece, to) - r.pos));
+          }
+        }
         if (this.destroyed) return;
       }
       if (this.#eof) {
@@ -153,7 +171,7 @@ export class AioReadStream extends Readable {
       }
     }
     if (this.#eof || this.destroyed) return;
-    while (this.#ahead < this.#readAhead && this.#next < this.#limit) {
+    while (this.#queue.length < this.#readAhead && this.#next < this.#limit) {
       try {
         this.handle._check('read');
       } catch (err) {

@@ -20,10 +20,19 @@ import {
   WriteFileOptions,
 } from './options';
 
-/** Bytes per request of whole-file reads and writes. */
-export const WHOLE_CHUNK = 1 << 20;
-/** Requests in flight for whole-file reads and writes. */
-export const WHOLE_WINDOW = 8;
+function knob(name: string, dflt: number): number {
+  const v = Number(process.env[name]);
+  return Number.isSafeInteger(v) && v > 0 ? v : dflt;
+}
+
+/** Bytes per request of whole-file reads and writes (LINUX_AIO_FS_CHUNK overrides). */
+export const WHOLE_CHUNK = knob('LINUX_AIO_FS_CHUNK', 1 << 20);
+/** Requests in flight for whole-file reads and writes (LINUX_AIO_FS_WINDOW overrides). */
+export const WHOLE_WINDOW = knob('LINUX_AIO_FS_WINDOW', 8);
+/** Bytes per request of buffered whole-file writes (LINUX_AIO_FS_WRITE_CHUNK overrides). */
+const WRITE_CHUNK = knob('LINUX_AIO_FS_WRITE_CHUNK', 1 << 20);
+/** Buffered whole-file writes in flight (LINUX_AIO_FS_WRITE_WINDOW overrides). */
+const WRITE_WINDOW = knob('LINUX_AIO_FS_WRITE_WINDOW', 8);
 /** Bytes per request when the size is unknown (procfs, pipes), as Node's 64 KiB. */
 const UNKNOWN_CHUNK = 64 * 1024;
 /** Node's kIoMaxLength: the largest file readFile returns. */
@@ -159,9 +168,9 @@ function writeParallel(h: AioFileHandle, bytes: Uint8Array, start: number, signa
     let inflight = 0;
     let error: unknown = null;
     const pump = (): void => {
-      while (inflight < WHOLE_WINDOW && next < bytes.byteLength && error === null) {
+      while (inflight < WRITE_WINDOW && next < bytes.byteLength && error === null) {
         const off = next;
-        const n = Math.min(WHOLE_CHUNK, bytes.byteLength - off);
+        const n = Math.min(WRITE_CHUNK, bytes.byteLength - off);
         next += n;
         inflight++;
         writeFully(h, bytes.subarray(off, off + n), start + off, signal).then(
@@ -208,6 +217,10 @@ async function writeDirect(h: AioFileHandle, bytes: Uint8Array, start: number, s
     tailBlock = allocAligned(a.offset, a.memory);
     await h._xfer(false, tailBlock, end - tail, signal);
   }
+  // Writes that extend the file run synchronously inside io_submit (the engine
+  // sends them to helper threads): set the size first, so each is a plain overwrite.
+  const alignedEnd = roundUp(end, a.offset);
+  if (!h._append && alignedEnd > size0) await ftruncate(h.fd, alignedEnd);
   await new Promise<void>((resolve, reject) => {
     let next = 0;
     let inflight = 0;
