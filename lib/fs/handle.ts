@@ -48,12 +48,32 @@ const MAX_IOV = 1024;
 const INT32_MAX = 0x7fffffff;
 const kNoPos = null;
 
+// Results as Node's: objects without Object.prototype in their chain. Built from
+// constructors of a fixed shape (a `{ __proto__: null }` literal is a slow-mode
+// object, several times dearer to make).
+interface ReadResultCtor {
+  new <T>(n: number, buffer: T): ReadResult<never> & { buffer: T };
+}
+interface WriteResultCtor {
+  new <T>(n: number, buffer: T): WriteResult<T>;
+}
+const ReadRes = function (this: { bytesRead: number; buffer: unknown }, n: number, buffer: unknown) {
+  this.bytesRead = n;
+  this.buffer = buffer;
+} as unknown as ReadResultCtor;
+ReadRes.prototype = Object.create(null);
+const WriteRes = function (this: { bytesWritten: number; buffer: unknown }, n: number, buffer: unknown) {
+  this.bytesWritten = n;
+  this.buffer = buffer;
+} as unknown as WriteResultCtor;
+WriteRes.prototype = Object.create(null);
+
 function readResult<T>(n: number, buffer: T): ReadResult<never> & { buffer: T } {
-  return { __proto__: null, bytesRead: n, buffer } as unknown as ReadResult<never> & { buffer: T };
+  return new ReadRes(n, buffer);
 }
 
 function writeResult<T>(n: number, buffer: T): WriteResult<T> {
-  return { __proto__: null, bytesWritten: n, buffer } as unknown as WriteResult<T>;
+  return new WriteRes(n, buffer);
 }
 
 /** Node's rule for `read`: a non-negative safe integer or bigint is a position; anything else, the current one. */
