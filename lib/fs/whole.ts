@@ -161,37 +161,25 @@ async function writeFully(h: AioFileHandle, v: Uint8Array, pos: number, signal: 
   }
 }
 
-/** Writes `bytes` at `start` with up to WHOLE_WINDOW requests in flight (buffered). */
-function writeParallel(h: AioFileHandle, bytes: Uint8Array, start: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    let inflight = 0;
-    let error: unknown = null;
-    const pump = (): void => {
-      while (inflight < WRITE_WINDOW && next < bytes.byteLength && error === null) {
-        const off = next;
-        const n = Math.min(WRITE_CHUNK, bytes.byteLength - off);
-        next += n;
-        inflight++;
-        writeFully(h, bytes.subarray(off, off + n), start + off, signal).then(
-          () => {
-            inflight--;
-            pump();
-          },
-          (err: unknown) => {
-            inflight--;
-            error ??= err;
-            pump();
-          },
-        );
-      }
-      if (inflight === 0) {
-        if (error !== null) reject(error);
-        else resolve();
-      }
-    };
-    pump();
-  });
+/**
+ * Buffered: `bytes` at `start` in lockstep batches of WRITE_WINDOW requests, all
+ * issued in one turn. Buffered writes run on the engine's helper threads, and a
+ * batch issued together goes to one helper as one run; writes trickling in one by
+ * one spread over helpers that then contend for the inode lock (measured on 1 GiB:
+ * batches 3,300-3,400 MiB/s every time; a sliding window 870-3,500).
+ */
+async function writeParallel(h: AioFileHandle, bytes: Uint8Array, start: number, signal: AbortSignal | undefined): Promise<void> {
+  const len = bytes.byteLength;
+  for (let off = 0; off < len; off += WRITE_CHUNK * WRITE_WINDOW) {
+    throwIfAborted(signal);
+    const batch: Promise<void>[] = [];
+    for (let at = off; at < Math.min(len, off + WRITE_CHUNK * WRITE_WINDOW); at += WRITE_CHUNK) {
+      batch.push(writeFully(h, bytes.subarray(at, Math.min(at + WRITE_CHUNK, len)), start + at, signal));
+    }
+    const settled = await Promise.allSettled(batch);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  }
 }
 
 /**
