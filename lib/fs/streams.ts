@@ -59,12 +59,17 @@ interface Pending {
   error: unknown;
 }
 
-function isStreamLike(fd: number): boolean {
+/**
+ * Whether the file's size says where it ends: regular files with a size, block
+ * devices. Others (pipes, sockets, character devices, procfs files of size 0) may
+ * return short reads before their end: read one request at a time, until 0.
+ */
+function sizeKnown(fd: number): boolean {
   try {
     const st = fs.fstatSync(fd);
-    return !st.isFile() && !st.isBlockDevice();
+    return (st.isFile() && st.size > 0) || st.isBlockDevice();
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -92,6 +97,7 @@ export class AioReadStream extends Readable {
   #eof = false;
   #ahead = 0;
   #followPosition: boolean;
+  readonly #sized: boolean;
 
   constructor(handle: AioFileHandle, options?: ReadStreamOptions) {
     const o = checkObject(options, 'options', true) ?? {};
@@ -118,7 +124,8 @@ export class AioReadStream extends Readable {
     this.#first = start ?? handle._position;
     this.#next = this.#first - (this.#first % this.#align);
     this.#limit = end === Infinity ? Infinity : end + 1;
-    this.#readAhead = isStreamLike(handle.fd) ? 1 : readAhead;
+    this.#sized = sizeKnown(handle.fd);
+    this.#readAhead = this.#sized ? readAhead : 1;
   }
 
   /** The fd of the handle (-1 once closed). */
@@ -148,8 +155,10 @@ export class AioReadStream extends Readable {
       }
       const from = Math.max(r.pos, this.#first);
       const to = Math.min(r.pos + r.n, this.#limit);
-      const short = r.n < r.len;
-      if (short || r.pos + r.len >= this.#limit) {
+      // A short read ends a file whose size is known; others end at a read of 0.
+      const short = this.#sized ? r.n < r.len : r.n === 0;
+      if (!this.#sized) this.#next = r.pos + r.n;
+      if (short || to >= this.#limit) {
         this.#eof = true;
         this.#queue = []; // later reads, if any, are past the end
       }

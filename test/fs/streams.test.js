@@ -147,6 +147,22 @@ describe.each(IMPLS)('%s: streams', (name, m) => {
     expect(() => fh.createWriteStream()).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 
+  test('a FIFO fed in small pieces, and a procfs file: everything until EOF', async () => {
+    const fifo = path.join(tmpDir(), 'fifo');
+    require('child_process').execFileSync('mkfifo', [fifo]);
+    const writer = require('child_process').spawn(process.execPath, ['-e', `
+      const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
+      let i = 0; const t = setInterval(() => { fs.writeSync(fd, 'piece' + i + ';'); if (++i === 20) { clearInterval(t); fs.closeSync(fd); } }, 5);`]);
+    const fh = await m.open(fifo);
+    const r = await drain(fh.createReadStream({ encoding: 'utf8' }));
+    await new Promise((done) => (writer.exitCode !== null ? done() : writer.on('exit', done)));
+    expect(r.error).toBe(null);
+    expect(r.chunks.join('')).toBe(Array.from({ length: 20 }, (_, i) => `piece${i};`).join(''));
+    const fh2 = await m.open('/proc/cpuinfo');
+    const r2 = await drain(fh2.createReadStream({ encoding: 'utf8', highWaterMark: 1000 }));
+    expect(r2.chunks.join('')).toBe(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  });
+
   test('a write stream writes every chunk in order; bytesWritten, finish, close', async () => {
     const file = path.join(tmpDir(), 'w');
     const fh = await m.open(file, 'w');
