@@ -2,7 +2,7 @@
 // jobs comparing linux-aio/fs with Node's fs.promises and fs streams on the same
 // file, in interleaved rounds, each run in a fresh child process that first
 // touches a few GiB of new memory.
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -142,13 +142,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function runOnce(task: WholeTask): WholeResult {
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'whole-worker.js'), JSON.stringify(task)], {
-    encoding: 'utf8',
-    timeout: 600000,
+/** Runs one timed task in a fresh child; Ctrl-C and SIGTERM stop it (through `cleanup`). */
+function runOnce(task: WholeTask, cleanup: Cleanup): Promise<WholeResult> {
+  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'whole-worker.js'), JSON.stringify(task)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (r.status !== 0) throw new Error(`${task.variant}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as WholeResult;
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const untrack = cleanup.track(() => child.kill('SIGKILL'), exited);
+  return exited.then((code) => {
+    untrack();
+    if (code !== 0) throw new Error(`${task.variant}: ${err.trim() || `exit ${code}`}`);
+    return JSON.parse(out.trim().split('\n').pop()!) as WholeResult;
+  });
 }
 
 /** Runs a whole-file job; returns the exit code. */
@@ -192,7 +201,7 @@ export async function benchWhole(argv: readonly string[]): Promise<number> {
           if (o.cache === 'warm' && variant !== 'aio-direct') await warm(file, o.size);
         }
         const task: WholeTask = { mode: o.mode, variant, file, size: o.size, bs: o.bs, touchBytes: o.touch, readAhead: o.readAhead, writeBehind: o.writeBehind };
-        const r = runOnce(task);
+        const r = await runOnce(task, cleanup);
         if (r.bytes !== o.size) throw new Error(`${variant}: moved ${r.bytes} bytes, not ${o.size}`);
         results.get(variant)!.push(r);
         process.stderr.write(`round ${round} ${variant}: ${((r.bytes / 2 ** 20) / (r.ms / 1000)).toFixed(0)} MiB/s\n`);

@@ -12,8 +12,7 @@ export const {
   AioWriteStream,
   DEFAULT_READ_AHEAD,
   DEFAULT_WRITE_BEHIND,
-  WHOLE_CHUNK,
-  WHOLE_WINDOW,
+  WHOLE_IO,
   defaultContext,
   constants,
 } = cjs;

@@ -9,7 +9,7 @@ import '../index';
 export { open } from './open';
 export { AioFileHandle } from './handle';
 export type { Alignment, ReadOptions, ReadResult, WriteResult } from './handle';
-export { readFile, writeFile, appendFile, WHOLE_CHUNK, WHOLE_WINDOW } from './whole';
+export { readFile, writeFile, appendFile, WHOLE_IO } from './whole';
 export { AioReadStream, AioWriteStream, DEFAULT_READ_AHEAD, DEFAULT_WRITE_BEHIND } from './streams';
 export type { ReadStreamOptions, WriteStreamOptions } from './streams';
 export type { OpenOptions, ReadFileOptions, WriteFileOptions } from './options';

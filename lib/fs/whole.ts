@@ -25,14 +25,23 @@ function knob(name: string, dflt: number): number {
   return Number.isSafeInteger(v) && v > 0 ? v : dflt;
 }
 
-/** Bytes per request of whole-file reads and writes (LINUX_AIO_FS_CHUNK overrides). */
-export const WHOLE_CHUNK = knob('LINUX_AIO_FS_CHUNK', 1 << 20);
-/** Requests in flight for whole-file reads and writes (LINUX_AIO_FS_WINDOW overrides). */
-export const WHOLE_WINDOW = knob('LINUX_AIO_FS_WINDOW', 8);
-/** Bytes per request of buffered whole-file writes (LINUX_AIO_FS_WRITE_CHUNK overrides). */
-const WRITE_CHUNK = knob('LINUX_AIO_FS_WRITE_CHUNK', 1 << 20);
-/** Buffered whole-file writes in flight (LINUX_AIO_FS_WRITE_WINDOW overrides). */
-const WRITE_WINDOW = knob('LINUX_AIO_FS_WRITE_WINDOW', 8);
+/**
+ * Request sizes and counts in flight of whole-file reads and writes. Buffered
+ * requests run on the engine's helper threads once the page cache misses: a few
+ * large ones did better than many small ones there (see docs/fs.md); O_DIRECT
+ * requests are asynchronous in the kernel, and eight of 1 MiB keep the disk busy.
+ * Each can be overridden by an environment variable (LINUX_AIO_FS_READ_CHUNK, …).
+ */
+export const WHOLE_IO = {
+  readChunk: knob('LINUX_AIO_FS_READ_CHUNK', 4 << 20),
+  readWindow: knob('LINUX_AIO_FS_READ_WINDOW', 2),
+  writeChunk: knob('LINUX_AIO_FS_WRITE_CHUNK', 8 << 20),
+  writeWindow: knob('LINUX_AIO_FS_WRITE_WINDOW', 2),
+  directChunk: knob('LINUX_AIO_FS_DIRECT_CHUNK', 1 << 20),
+  directWindow: knob('LINUX_AIO_FS_DIRECT_WINDOW', 8),
+};
+const WRITE_CHUNK = WHOLE_IO.writeChunk;
+const WRITE_WINDOW = WHOLE_IO.writeWindow;
 /** Bytes per request when the size is unknown (procfs, pipes), as Node's 64 KiB. */
 const UNKNOWN_CHUNK = 64 * 1024;
 /** Node's kIoMaxLength: the largest file readFile returns. */
@@ -62,19 +71,21 @@ function isNodeHandle(v: unknown): v is fsp.FileHandle {
 }
 
 /**
- * Reads `buf` from `base` with up to WHOLE_WINDOW requests of WHOLE_CHUNK in
- * flight. Resolves to the bytes filled before the first short read (end of file).
+ * Reads `buf` from `base` with several requests in flight (WHOLE_IO). Resolves
+ * to the bytes filled before the first short read (end of file).
  */
 function readParallel(h: AioFileHandle, buf: Buffer, base: number, signal: AbortSignal | undefined): Promise<number> {
+  const chunk = h.direct ? WHOLE_IO.directChunk : WHOLE_IO.readChunk;
+  const window = h.direct ? WHOLE_IO.directWindow : WHOLE_IO.readWindow;
   return new Promise((resolve, reject) => {
     let next = 0;
     let inflight = 0;
     let end = buf.length;
     let error: unknown = null;
     const pump = (): void => {
-      while (inflight < WHOLE_WINDOW && next < end && error === null) {
+      while (inflight < window && next < end && error === null) {
         const off = next;
-        const n = Math.min(WHOLE_CHUNK, buf.length - off);
+        const n = Math.min(chunk, buf.length - off);
         next += n;
         inflight++;
         h._xfer(false, buf.subarray(off, off + n), base + off, signal).then(
@@ -183,7 +194,7 @@ async function writeParallel(h: AioFileHandle, bytes: Uint8Array, start: number,
 }
 
 /**
- * O_DIRECT: the data is copied into aligned bounce buffers, WHOLE_WINDOW of them
+ * O_DIRECT: the data is copied into aligned bounce buffers, WHOLE_IO.directWindow of them
  * in flight; a partial last block is padded with zeros (or with the file's own
  * bytes when the file goes on past it) and the file truncated back to its size.
  */
@@ -195,9 +206,9 @@ async function writeDirect(h: AioFileHandle, bytes: Uint8Array, start: number, s
     throw directError(`a whole-file write would start at ${start}, not a multiple of ${a.offset}`, a);
   }
   const end = start + bytes.byteLength;
-  const chunk = roundUp(WHOLE_CHUNK, a.offset);
+  const chunk = roundUp(WHOLE_IO.directChunk, a.offset);
   const free: Buffer[] = [];
-  for (let i = 0; i < Math.min(WHOLE_WINDOW, Math.ceil(bytes.byteLength / chunk)); i++) free.push(allocAligned(chunk, a.memory));
+  for (let i = 0; i < Math.min(WHOLE_IO.directWindow, Math.ceil(bytes.byteLength / chunk)); i++) free.push(allocAligned(chunk, a.memory));
   const tail = end % a.offset;
   let tailBlock: Buffer | null = null;
   if (tail !== 0 && size0 > end) {

@@ -26,17 +26,23 @@ let ctx;
 beforeAll(() => (ctx = new AioContext({ depth: 64 })));
 afterAll(() => ctx.close());
 
-test('readFile and writeFile keep WHOLE_WINDOW requests of WHOLE_CHUNK in flight', async () => {
+test('readFile and writeFile keep their windows of requests in flight (WHOLE_IO)', async () => {
+  const io = aiofs.WHOLE_IO;
   const file = path.join(tmpDir(), 'big');
-  const data = pattern(aiofs.WHOLE_CHUNK * 20 + 5, 1);
+  const data = pattern(io.writeChunk * 5 + 5, 1);
   const w = counting(ctx);
   await aiofs.writeFile(file, data, { context: w.context });
-  expect(w.max).toBe(aiofs.WHOLE_WINDOW);
+  expect(w.max).toBe(io.writeWindow);
+  expect(w.calls).toBe(6);
   const r = counting(ctx);
   const got = await aiofs.readFile(file, { context: r.context });
   expect(got.equals(data)).toBe(true);
-  expect(r.max).toBe(aiofs.WHOLE_WINDOW);
-  expect(r.calls).toBe(21);
+  expect(r.max).toBe(io.readWindow);
+  expect(r.calls).toBe(Math.ceil(data.length / io.readChunk));
+  const d = counting(ctx);
+  expect((await aiofs.readFile(file, { context: d.context, direct: true })).equals(data)).toBe(true);
+  expect(d.max).toBe(io.directWindow);
+  expect(d.calls).toBe(Math.ceil(data.length / io.directChunk));
 });
 
 test('a read stream keeps readAhead reads in flight and delivers them in order', async () => {
