@@ -11,6 +11,7 @@ export const {
   AioReadStream,
   AioWriteStream,
   DEFAULT_READ_AHEAD,
+  DEFAULT_DIRECT_READ_AHEAD,
   DEFAULT_WRITE_BEHIND,
   WHOLE_IO,
   defaultContext,
