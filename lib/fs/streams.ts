@@ -32,6 +32,8 @@ export const DEFAULT_WRITE_BEHIND = knob('LINUX_AIO_FS_WRITE_BEHIND', 4);
  * highWaterMark pieces, as Node's chunks.
  */
 const DIRECT_READ_CHUNK = knob('LINUX_AIO_FS_DIRECT_READ_CHUNK', 1 << 20);
+/** Smallest request of a buffered read stream (default: highWaterMark itself). */
+const BUFFERED_READ_CHUNK = knob('LINUX_AIO_FS_BUFFERED_READ_CHUNK', 1);
 /** Smallest request of an O_DIRECT write stream (its chunks are gathered to this). */
 const DIRECT_WRITE_CHUNK = 512 * 1024;
 
@@ -134,7 +136,7 @@ export class AioReadStream extends Readable {
     this.#align = a === null ? 1 : a.offset;
     this.#memAlign = a === null ? 0 : a.memory;
     this.#piece = hwm;
-    this.#ioLen = roundUp(a === null ? hwm : Math.max(hwm, DIRECT_READ_CHUNK), this.#align);
+    this.#ioLen = roundUp(Math.max(hwm, a === null ? BUFFERED_READ_CHUNK : DIRECT_READ_CHUNK), this.#align);
     this.#followPosition = start === undefined;
     this.#first = start ?? handle._position;
     this.#next = this.#first - (this.#first % this.#align);
