@@ -230,7 +230,7 @@ export async function benchWhole(argv: readonly string[]): Promise<number> {
       const what =
         o.mode === 'readfile' ? 'fs.promises.readFile vs readFile' : o.mode === 'writefile' ? 'fs.promises.writeFile vs writeFile' : o.mode === 'stream-read' ? `fs.createReadStream vs createReadStream, highWaterMark ${formatSize(o.bs)}` : `fs.createWriteStream vs createWriteStream, highWaterMark ${formatSize(o.bs)}`;
       let out = `job:     ${o.mode} ${formatSize(o.size)}${writing ? '' : `, ${o.cache} cache`}, ${o.rounds} interleaved rounds, ${formatSize(o.touch)} touched before each run (${what})\n`;
-      out += `machine: ${JSON.stringify(machine)}\n\n`;
+      out += `machine: ${machine.kernel} · ${machine.filesystem} · ${machine.cpus} CPUs (${machine.cpuModel}) · node ${machine.node}\n\n`;
       out += '| variant | MiB/s median | min | max | CPU ms/GiB | vs node (median of rounds) | per round MiB/s |\n|---|---:|---:|---:|---:|---:|---|\n';
       for (const r of rows) {
         out += `| ${r.variant} | ${r.mibps.median.toFixed(0)} | ${r.mibps.min.toFixed(0)} | ${r.mibps.max.toFixed(0)} | ${r.cpuMsPerGiB.toFixed(0)} | ${r.ratioToNode ? `${r.ratioToNode.median.toFixed(2)}× (${r.ratioToNode.min.toFixed(2)}–${r.ratioToNode.max.toFixed(2)})` : '—'} | ${r.rounds.join(', ')} |\n`;

@@ -311,6 +311,19 @@ export class AioFileHandle {
     }
     this.#pending++;
     const io = this.#viaNode ? this.#nodeXfer(write, v, p) : write ? this.#ctx.write(this.#fd, v, p) : this.#ctx.read(this.#fd, v, p);
+    if (ticket === 0) {
+      // An explicit position (the common case of random I/O): two closures, one reaction.
+      return io.then(
+        (n) => {
+          this.#release();
+          return wrap(n, buf);
+        },
+        (e: unknown) => {
+          this.#release();
+          return this.#recover(write, toErr(e), v, p).then((n) => wrap(n, buf));
+        },
+      );
+    }
     const done = (n: number): R => {
       if (ticket !== 0 && this.#seq === ticket) this.#pos = write && this.#append ? this.#endOfFile((p as number) + n) : (p as number) + n;
       return wrap(n, buf);
