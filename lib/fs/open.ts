@@ -18,8 +18,10 @@ function alignmentOf(fd: number): Alignment {
 
 /** @internal */
 export async function openFile(path: unknown, flags: unknown, mode: unknown, options: unknown): Promise<AioFileHandle> {
-  const { context, direct } = openOptions(options);
+  const { context, direct: asked } = openOptions(options);
   let f = toFlags(flags);
+  // O_DIRECT in numeric flags is the same as direct: true (aligned whole-file and stream paths).
+  const direct = asked || (f & fsConstants.O_DIRECT) !== 0;
   if (direct) f |= fsConstants.O_DIRECT;
   const fh = await fsp.open(path as PathLike, f, mode as Mode | undefined);
   return new AioFileHandle(fh, context ?? defaultContext(), f, direct ? alignmentOf(fh.fd) : null);

@@ -30,6 +30,11 @@ t('open with direct: true sets O_DIRECT and reports the alignment', async () => 
   const flags = fs.readFileSync(`/proc/self/fdinfo/${fh.fd}`, 'utf8').match(/flags:\s+(\d+)/)[1];
   expect(parseInt(flags, 8) & fs.constants.O_DIRECT).toBe(fs.constants.O_DIRECT);
   await fh.close();
+  // O_DIRECT in numeric flags means the same.
+  const fh2 = await aiofs.open(path.join(dir, 'f'), fs.constants.O_RDONLY | fs.constants.O_DIRECT);
+  expect(fh2.direct).toBe(true);
+  expect((await fh2.readFile()).toString()).toBe('x');
+  await fh2.close();
 });
 
 t('readFile with direct: odd sizes, from the start and from an unaligned current position', async () => {
