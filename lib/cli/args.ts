@@ -202,7 +202,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
         const bad = list.filter((e) => !([...ENGINE_NAMES, ...OPTIONAL_ENGINES] as readonly string[]).includes(e));
         if (bad.length > 0 || list.length === 0) {
-          throw new UsageError(`--engines takes a list of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
+          throw new UsageError(`--engines takes a list of ${[...ENGINE_NAMES, ...OPTIONAL_ENGINES].join(', ')} (got '${value}')`);
         }
         o.engines = [...new Set(list as EngineName[])];
         break;
