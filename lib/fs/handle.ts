@@ -147,10 +147,18 @@ export class AioFileHandle {
   // Set when this fd's file takes no kernel AIO (procfs files without read_iter): Node's fs then.
   #viaNode = false;
 
+  // Pipes, FIFOs, sockets, character devices: no positions, and a read may wait
+  // for a writer indefinitely. Kernel AIO adds nothing there, and such a read would
+  // hold one of the engine's helper threads (shared by every context of the
+  // process) for as long as it waits: these go through Node's fs, as Node's own do.
+  readonly #stream: boolean;
+
   /** @internal */
-  constructor(fh: FileHandle, ctx: AioContext, flags: number, align: Alignment | null) {
+  constructor(fh: FileHandle, ctx: AioContext, flags: number, align: Alignment | null, stream = false) {
     this.#fh = fh;
     this.#fd = fh.fd;
+    this.#stream = stream;
+    this.#viaNode = stream;
     adoptDispose(fh);
     this.#ctx = ctx;
     this.#align = align;
@@ -258,6 +266,7 @@ export class AioFileHandle {
   }
 
   #nodeXfer(write: boolean, v: ArrayBufferView, pos: number | bigint | null): Promise<number> {
+    if (this.#stream) pos = null;
     return new Promise((resolve, reject) => {
       const cb = (err: Error | null, n: number): void => (err ? reject(err) : resolve(n));
       const u = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -362,6 +371,7 @@ export class AioFileHandle {
         let n: number;
         this.#pending++;
         try {
+          if (this.#viaNode) throw Object.assign(new Error('no kernel AIO for this file'), { code: 'EINVAL' });
           n = await (write ? this.#ctx.writev(this.#fd, group, at + done) : this.#ctx.readv(this.#fd, group, at + done));
         } catch (e) {
           if ((e as { code?: string }).code !== 'EINVAL' || this.#align !== null) throw e;

@@ -1,5 +1,5 @@
 // open(): a file as an AioFileHandle.
-import { constants as fsConstants, Mode, PathLike } from 'fs';
+import { constants as fsConstants, fstatSync, Mode, PathLike } from 'fs';
 import * as fsp from 'fs/promises';
 import { directIoAlignment } from '../align';
 import { defaultContext } from './context';
@@ -24,7 +24,14 @@ export async function openFile(path: unknown, flags: unknown, mode: unknown, opt
   const direct = asked || (f & fsConstants.O_DIRECT) !== 0;
   if (direct) f |= fsConstants.O_DIRECT;
   const fh = await fsp.open(path as PathLike, f, mode as Mode | undefined);
-  return new AioFileHandle(fh, context ?? defaultContext(), f, direct ? alignmentOf(fh.fd) : null);
+  let stream = false;
+  try {
+    const st = fstatSync(fh.fd);
+    stream = st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+  } catch {
+    // leave it to the requests to report
+  }
+  return new AioFileHandle(fh, context ?? defaultContext(), f, direct ? alignmentOf(fh.fd) : null, stream);
 }
 
 /**
