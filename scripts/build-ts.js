@@ -12,4 +12,6 @@ execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { 
 fs.copyFileSync(path.join(root, 'lib', 'index.mjs'), path.join(root, 'dist', 'index.mjs'));
 // And its types, for `import` consumers (a .d.ts would type it as CommonJS).
 fs.copyFileSync(path.join(root, 'lib', 'index.d.mts'), path.join(root, 'dist', 'index.d.mts'));
+fs.copyFileSync(path.join(root, 'lib', 'fs', 'index.mjs'), path.join(root, 'dist', 'fs', 'index.mjs'));
+fs.copyFileSync(path.join(root, 'lib', 'fs', 'index.d.mts'), path.join(root, 'dist', 'fs', 'index.d.mts'));
 fs.chmodSync(path.join(root, 'dist', 'cli', 'main.js'), 0o755);

@@ -4,7 +4,7 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units';
 /** The I/O patterns, as fio's `--rw`. */
 export type RwMode = 'randread' | 'randwrite' | 'read' | 'write' | 'randrw';
 /** The engines the benchmark compares. */
-export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fs-uring' | 'fio' | 'fio-uring';
+export type EngineName = 'aio' | 'lio' | 'fs' | 'fs-pool' | 'fs-uring' | 'fio' | 'fio-uring' | 'aio-fs';
 /** Page cache state at the start of each engine's run of a buffered job. */
 export type CacheMode = 'cold' | 'warm';
 /** Whose memory the requests use: allocAligned (zero copy) or plain ArrayBuffers (copied through scratch). */
@@ -14,6 +14,8 @@ export type BufferMode = 'aligned' | 'plain';
 export const RW_MODES: readonly RwMode[] = ['randread', 'randwrite', 'read', 'write', 'randrw'];
 /** Every engine, in the default order. */
 export const ENGINE_NAMES: readonly EngineName[] = ['aio', 'lio', 'fs', 'fs-pool', 'fs-uring', 'fio', 'fio-uring'];
+/** Engines run only when --engines names them. */
+export const OPTIONAL_ENGINES: readonly EngineName[] = ['aio-fs'];
 /** libuv caps UV_THREADPOOL_SIZE at 1024, so fs-pool could not go further. */
 export const MAX_IODEPTH = 1024;
 
@@ -83,7 +85,8 @@ on a file created in the temporary directory and removed afterwards.
 Engines: aio = AioContext; lio = lio_listio(LIO_WAIT) lists; fs = fs.promises FileHandle
 (libuv's default 4 threads); fs-pool = the same with UV_THREADPOOL_SIZE = iodepth; fs-uring = the same
 with UV_USE_IO_URING=1 (libuv's io_uring path, off by default); fio / fio-uring = fio's
-libaio / io_uring engine (the C reference), when fio is on PATH.
+libaio / io_uring engine (the C reference), when fio is on PATH. Also, when named in --engines:
+aio-fs = AioFileHandle.read/write of linux-aio/fs. Whole-file jobs: linux-aio bench --rw readfile --help.
 `;
 
 const VALUE_OPTIONS = new Set([
@@ -217,9 +220,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case 'engines': {
         const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-        const bad = list.filter((e) => !(ENGINE_NAMES as readonly string[]).includes(e));
+        const bad = list.filter((e) => !([...ENGINE_NAMES, ...OPTIONAL_ENGINES] as readonly string[]).includes(e));
         if (bad.length > 0 || list.length === 0) {
-          throw new UsageError(`--engines takes a list of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
+          throw new UsageError(`--engines takes a list of ${[...ENGINE_NAMES, ...OPTIONAL_ENGINES].join(', ')} (got '${value}')`);
         }
         o.engines = [...new Set(list as EngineName[])];
         break;

@@ -19,6 +19,7 @@ import { errnoText, preflight } from './preflight';
 import { Progress } from './progress';
 import { addRatios, EngineOutcome, errorRow, rowFromResult } from './results';
 import { formatSize } from './units';
+import { benchWhole, isWholeJob } from './whole';
 
 /** The same page cache state before every engine: evicted (direct, cold) or fully cached (warm). */
 async function setCache(job: Job): Promise<void> {
@@ -43,6 +44,7 @@ async function runEngine(engine: EngineName, job: Job, progress: Progress, clean
  * @returns the exit code: 0 when at least one engine ran, 1 when none could or the job was refused, 2 for a usage error.
  */
 export async function bench(argv: readonly string[]): Promise<number> {
+  if (isWholeJob(argv)) return benchWhole(argv);
   let opts;
   try {
     opts = parseBenchArgs(argv);

@@ -5,6 +5,7 @@
 import '../index';
 import { IntervalHistogram, monitorEventLoopDelay, performance } from 'perf_hooks';
 import { aioEngine } from './engines/aio';
+import { aioFsEngine } from './engines/aio-fs';
 import { fsEngine } from './engines/fs';
 import { lioEngine } from './engines/lio';
 import type { EngineRunner, RawResult, RunMessage, WorkerJob, WorkerMessage } from './engines/types';
@@ -34,6 +35,8 @@ async function open(job: WorkerJob, w: Workload): Promise<EngineRunner> {
   switch (job.engine) {
     case 'aio':
       return aioEngine(job, w);
+    case 'aio-fs':
+      return aioFsEngine(job, w);
     case 'lio':
       return lioEngine(job, w);
     case 'fs':
