@@ -21,7 +21,7 @@ if [[ "${1:-}" == --self-check ]]; then
   grep -qF "$anchor" src-native/queue_reap.cc || { echo "self-check: anchor not found in queue_reap.cc" >&2; exit 1; }
   declare -A bug=(
     [asan]='  slots_.data()[depth_].busy = false;  // SELF-CHECK: heap-buffer-overflow'
-    [ubsan]='  { volatile int32_t big = INT32_MAX; int32_t r = big + static_cast<int32_t>(ready_.size() + 1); cq_[0] += (r == 0); }  // SELF-CHECK: signed overflow'
+    [ubsan]='  { volatile int32_t big = INT32_MAX; int32_t r = big + static_cast<int32_t>(ready_count_ + 1); cq_[0] += (r == 0); }  // SELF-CHECK: signed overflow'
   )
   ok=1
   for kind in asan ubsan; do

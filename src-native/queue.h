@@ -145,7 +145,8 @@ class Queue {
   // if_not_bounced (a result already in hand) or the hand-off's error.
   static constexpr int32_t kNoResult = INT32_MIN;
   void bounce(Slot& s, int32_t if_not_bounced = kNoResult);
-  unsigned move_ready_to_cq();
+  void push_ready(const Completion& c);
+  unsigned move_ready_to_cq();  // frees the slots of what cq_ holds; how many
   void post_wakeup();
   void update_busy();
   void finish();
@@ -193,7 +194,7 @@ class Queue {
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
   std::vector<struct io_event> events_;
-  std::vector<Completion> ready_;  // to deliver on the next wake-up
+  unsigned ready_count_ = 0;  // completions in cq_, to deliver on the next wake-up
   // Reaped asynchronous completions beyond this wake-up's share (a ring
   // buffer of depth entries: each busy slot has at most one).
   std::vector<Completion> later_;

@@ -82,7 +82,7 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
       bump(counters_[kCompleted]);
       Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
       if (s.gen == inline_gen)
-        ready_.push_back(c);
+        push_ready(c);
       else
         later_push(c);
     }
@@ -105,7 +105,7 @@ void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   if (err < 0) {
     if (!s.pending_accept) bump(counters_[kCompleted]);
     // A partial result we wanted to complete is still a true (short) result.
-    ready_.push_back({static_cast<uint32_t>(&s - slots_.data()), if_not_bounced != kNoResult ? if_not_bounced : err});
+    push_ready({static_cast<uint32_t>(&s - slots_.data()), if_not_bounced != kNoResult ? if_not_bounced : err});
     // The kernel signalled the eventfd for the bounce, which on_poll may
     // already have drained: make sure this result has a wake-up coming.
     post_wakeup();
@@ -118,22 +118,20 @@ void Queue::later_push(const Completion& c) {
 }
 
 // Moves up to limit completions that came asynchronously (from the ring, or
-// reaped early by submit) into ready_, and everything the helpers posted.
+// reaped early by submit) into cq, and everything the helpers posted.
 // True when more are waiting.
 bool Queue::collect(unsigned limit) {
   if (backend_ == Backend::Kernel && later_count_ < limit) reap_kernel(limit - later_count_, 0);
   unsigned take = std::min(limit, later_count_);
   for (unsigned i = 0; i < take; i++) {
-    ready_.push_back(later_[later_head_]);
+    push_ready(later_[later_head_]);
     later_head_ = (later_head_ + 1) % static_cast<unsigned>(later_.size());
   }
   later_count_ -= take;
   {
     std::lock_guard<std::mutex> lock(posted_mu_);
-    if (!posted_.empty()) {
-      ready_.insert(ready_.end(), posted_.begin(), posted_.end());
-      posted_.clear();
-    }
+    for (const Completion& c : posted_) push_ready(c);
+    posted_.clear();
     for (const auto& h : heat_posted_) h.second ? heat_.hit(h.first) : heat_.miss(h.first);
     heat_posted_.clear();
   }
@@ -145,23 +143,30 @@ bool Queue::ring_has_more() {
   return !ring_.usable() || ring_.pending();
 }
 
+// Completions wait for delivery in cq itself: JavaScript reads a delivered
+// batch out of cq before it can run anything that submits again, so cq is free
+// from then until the next delivery. At most one completion per busy slot, so
+// they always fit.
+void Queue::push_ready(const Completion& c) {
+  cq_[ready_count_ * kCqStride] = static_cast<int32_t>(c.slot);
+  cq_[ready_count_ * kCqStride + 1] = c.res;
+  ready_count_++;
+}
+
 unsigned Queue::move_ready_to_cq() {
-  // At most one completion per busy slot, so this always fits in cq.
-  unsigned n = static_cast<unsigned>(ready_.size());
+  const unsigned n = ready_count_;
   const uint64_t now = n > 0 ? uv_hrtime() : 0;
   for (unsigned i = 0; i < n; i++) {
-    cq_[i * kCqStride] = static_cast<int32_t>(ready_[i].slot);
-    cq_[i * kCqStride + 1] = ready_[i].res;
-    Slot& s = slots_[ready_[i].slot];
+    Slot& s = slots_[static_cast<uint32_t>(cq_[i * kCqStride])];
     device_latency_.record(now - s.t_submit);
     s.busy = false;
     s.drop_pins();
     // Nothing to copy out: the scratch may go now, else copy_out lets it go.
-    if (s.copy_out && ready_[i].res <= 0) s.copy_out = false;
+    if (s.copy_out && cq_[i * kCqStride + 1] <= 0) s.copy_out = false;
     if (!s.copy_out) s.trim_scratch();
   }
   inflight_ -= n;
-  ready_.clear();
+  ready_count_ = 0;
   return n;
 }
 
@@ -217,7 +222,7 @@ void Queue::on_poll(uv_poll_t* handle, int, int) {
   bool more = q->collect(q->reap_batch_);
   q->flush_jobs();  // requests the ring sent back to be re-issued blocking
   if (more) q->post_wakeup();  // the rest of the ring: the next turn
-  if (!q->ready_.empty()) {
+  if (q->ready_count_ > 0) {
     unsigned n = q->move_ready_to_cq();
     if (q->sink_ != nullptr) q->sink_->deliver(n);
     if (q->closed_) return;  // closed from inside the callback
@@ -229,7 +234,7 @@ unsigned Queue::wait_sync() {
   for (;;) {
     collect(depth_);
     flush_jobs();
-    if (!ready_.empty() || inflight_ == 0) {
+    if (ready_count_ > 0 || inflight_ == 0) {
       unsigned n = move_ready_to_cq();
       update_busy();
       return n;

@@ -92,7 +92,6 @@ int Queue::init(napi_env env, bool allow_threadpool) {
   staged_jobs_.reserve(depth_);
   batch_entry_.reserve(depth_);
   events_.resize(depth_);
-  ready_.reserve(depth_);
   later_.resize(depth_);
   posted_.reserve(depth_);
 
