@@ -27,7 +27,9 @@ Block* block_new(size_t size, size_t alignment, bool is_registered) {
   if (alignment < sizeof(void*)) alignment = sizeof(void*);
   void* mem = nullptr;
   if (posix_memalign(&mem, alignment, size == 0 ? 1 : size) != 0) return nullptr;
-  std::memset(mem, 0, size);
+  // JavaScript sees registered blocks (allocAligned): zeroed. Scratch is only
+  // ever read where a write copied bytes in or the kernel read bytes into it.
+  if (is_registered) std::memset(mem, 0, size);
   Block* b = new Block{static_cast<uint8_t*>(mem), size, {1}};
   if (is_registered) {
     Registry& r = registry();

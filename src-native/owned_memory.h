@@ -26,8 +26,9 @@ struct Block {
   std::atomic<int> refs;
 };
 
-// A new block of at least size bytes (zeroed), aligned to alignment (a power
-// of two); one reference. nullptr when out of memory.
+// A new block of at least size bytes, aligned to alignment (a power of two),
+// zeroed when registered (JavaScript sees it); one reference. nullptr when out
+// of memory.
 Block* block_new(size_t size, size_t alignment, bool registered);
 void block_ref(Block* b);
 void block_unref(Block* b);

@@ -46,8 +46,12 @@ struct Slot {
   uint32_t gen;      // the submit() call that staged it
 
   void drop_pins();
-  void trim_scratch();  // lets a large scratch block go
-  void free_memory();
+  // Lets a large scratch block go, unless the context's budget for keeping
+  // large ones (*large_kept bytes in use) allows it to stay.
+  void trim_scratch(size_t* large_kept);
+  void drop_scratch(size_t* large_kept);
+  void free_memory(size_t* large_kept);
+  bool scratch_counted = false;  // kept under the large-scratch budget
 };
 
 // The memory of each submission entry, resolved by the binding from the views
@@ -61,7 +65,7 @@ struct EntryViews {
 
 // Points s.cb at memory that stays valid until the request is done: pinned
 // allocAligned blocks, or scratch (slot_memory.cc). 0 or a negative errno.
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count);
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* large_kept);
 
 struct Completion {
   uint32_t slot;
@@ -194,7 +198,8 @@ class Queue {
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
   std::vector<struct io_event> events_;
-  unsigned ready_count_ = 0;  // completions in cq_, to deliver on the next wake-up
+  unsigned ready_count_ = 0;
+  size_t large_scratch_kept_ = 0;  // bytes of scratch blocks over 64 KiB kept by slots  // completions in cq_, to deliver on the next wake-up
   // Reaped asynchronous completions beyond this wake-up's share (a ring
   // buffer of depth entries: each busy slot has at most one).
   std::vector<Completion> later_;

@@ -163,7 +163,7 @@ unsigned Queue::move_ready_to_cq() {
     s.drop_pins();
     // Nothing to copy out: the scratch may go now, else copy_out lets it go.
     if (s.copy_out && cq_[i * kCqStride + 1] <= 0) s.copy_out = false;
-    if (!s.copy_out) s.trim_scratch();
+    if (!s.copy_out) s.trim_scratch(&large_scratch_kept_);
   }
   inflight_ -= n;
   ready_count_ = 0;

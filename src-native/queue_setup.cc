@@ -171,7 +171,7 @@ void Queue::shutdown(bool background, bool keep_alive) {
 void Queue::finish() {
   // The kernel and the helpers are done with every request: their memory goes.
   for (Slot& s : slots_) {
-    s.free_memory();
+    s.free_memory(&large_scratch_kept_);
     if (s.cancel_efd >= 0) close(s.cancel_efd);
     s.cancel_efd = -1;
   }

@@ -9,9 +9,12 @@ namespace laio {
 namespace {
 
 constexpr size_t kPage = 4096;
-// A slot keeps a scratch block this small for its next request; larger ones go
-// back as soon as the request is done.
+// A slot keeps a scratch block this small for its next request. Larger ones are
+// kept too while a context's large blocks stay within kLargeScratchBudget: a
+// whole-file copy in 8 MiB requests would otherwise map, fault in and unmap
+// 8 MiB per request.
 constexpr size_t kKeepScratch = 64 * 1024;
+constexpr size_t kLargeScratchBudget = 64 * 1024 * 1024;
 
 // Where each part goes in scratch: at the same offset within a 4 KiB page as
 // the caller's memory, so that O_DIRECT accepts or refuses it exactly as it
@@ -34,22 +37,33 @@ void Slot::drop_pins() {
   pins.clear();
 }
 
-void Slot::trim_scratch() {
-  if (scratch != nullptr && scratch->size > kKeepScratch) {
-    block_unref(scratch);
-    scratch = nullptr;
+void Slot::trim_scratch(size_t* large_kept) {
+  if (scratch == nullptr || scratch->size <= kKeepScratch || scratch_counted) return;
+  if (*large_kept + scratch->size <= kLargeScratchBudget) {
+    *large_kept += scratch->size;
+    scratch_counted = true;
+    return;
   }
+  block_unref(scratch);
+  scratch = nullptr;
 }
 
-void Slot::free_memory() {
-  drop_pins();
-  if (scratch != nullptr) block_unref(scratch);
+void Slot::drop_scratch(size_t* large_kept) {
+  if (scratch == nullptr) return;
+  if (scratch_counted) *large_kept -= scratch->size;
+  scratch_counted = false;
+  block_unref(scratch);
   scratch = nullptr;
+}
+
+void Slot::free_memory(size_t* large_kept) {
+  drop_pins();
+  drop_scratch(large_kept);
 }
 
 // Points the slot's iocb at memory that stays valid until the request is done:
 // 0, or a negative errno (EFAULT: the views no longer hold what the call named).
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count) {
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* large_kept) {
   uint64_t total = 0;
   for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
   // A view keeps its offset and length for life, but reads as empty once its
@@ -72,7 +86,7 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count) {
     offsets.resize(count);
     const size_t size = scratch_layout(parts, count, offsets.data());
     if (s.scratch == nullptr || s.scratch->size < size) {
-      if (s.scratch != nullptr) block_unref(s.scratch);
+      s.drop_scratch(large_kept);
       // Whole pages: a slot's next requests mostly fit without a new block.
       s.scratch = block_new((size + kPage - 1) & ~(kPage - 1), kPage, false);
       if (s.scratch == nullptr) return -ENOMEM;
@@ -111,7 +125,7 @@ int64_t Queue::copy_out(uint32_t slot, int32_t res, const struct iovec* parts, u
     }
     out = res;
   }
-  s.trim_scratch();
+  s.trim_scratch(&large_scratch_kept_);
   return out;
 }
 
