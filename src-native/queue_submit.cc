@@ -115,7 +115,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     int r = views.error[i];
     if (s.file_id == 0) s.file_id = facts.file_id();
     else if (r == 0 && facts.file_id() != s.file_id) r = -EBADF;
-    if (r == 0 && is_data(s.op)) r = plan_memory(s, &views.parts[views.first[i]], views.first[i + 1] - views.first[i], &large_scratch_kept_);
+    if (r == 0 && is_data(s.op)) r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], &large_scratch_kept_);
     if (r < 0) {
       s.drop_pins();
       e[kSqStatus] = r;

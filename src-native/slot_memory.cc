@@ -79,7 +79,7 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* larg
     else s.pins.push_back(b);
   }
   if (owned) {
-    std::memcpy(s.iov.data(), parts, count * sizeof(struct iovec));
+    if (count > 0) std::memcpy(s.iov.data(), parts, count * sizeof(struct iovec));
   } else {
     s.drop_pins();
     thread_local std::vector<size_t> offsets;
@@ -120,7 +120,7 @@ int64_t Queue::copy_out(uint32_t slot, int32_t res, const struct iovec* parts, u
     size_t left = static_cast<size_t>(res);
     for (unsigned k = 0; k < count && left > 0; k++) {
       const size_t n = std::min(left, parts[k].iov_len);
-      std::memcpy(parts[k].iov_base, s.iov[k].iov_base, n);
+      if (n > 0) std::memcpy(parts[k].iov_base, s.iov[k].iov_base, n);
       left -= n;
     }
     out = res;

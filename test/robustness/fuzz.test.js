@@ -10,7 +10,8 @@ const runs = process.env.LINUX_AIO_SANITIZED ? 600 : 2500;
 test(`fuzz: ${runs} cases of hostile calls; survives, coded errors, canaries intact`, () => {
   const seed = (Date.now() ^ process.pid) & 0x7fffffff;
   const r = runNode([path.join(__dirname, '..', 'fixtures', 'fuzz-harness.js'), JSON.stringify({ runs, seed })], { timeout: 110000 });
-  expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+  // stderr in the comparison: a crash says what it was (and the seed that made it)
+  expect({ status: r.status, signal: r.signal, seed, stderr: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, signal: null, seed, stderr: '' });
   const out = JSON.parse(r.stdout.trim().split('\n').pop());
   console.log(`fuzz (seed ${out.seed}): ${out.runs} cases, ${out.counts.calls} calls (${out.counts.threw} threw, ` +
     `${out.counts.rejected} rejected, ${out.counts.resolved} succeeded, ${out.counts.posixCalls} POSIX) in ${out.seconds} s` +
