@@ -390,25 +390,31 @@ export class Engine {
   // turn of their call (one fstat per fd per flush). Those that go to the
   // kernel at once are bound there, at no cost here.
   #bindWaiting(): void {
-    const queue = this.#queue;
-    let lastFd = -1;
-    for (let i = Math.max(this.#unbound, this.#head); i < queue.length; i++) {
-      const req = queue[i];
+    this.#bindAll(this.#queue, Math.max(this.#unbound, this.#head));
+    this.#unbound = this.#queue.length;
+  }
+
+  // Binds the unbound requests of reqs from index `from`: one fileId per run of
+  // requests on the same fd.
+  #bindAll(reqs: Request[], from: number): void {
+    let last: Request | null = null;
+    for (let i = from; i < reqs.length; i++) {
+      const req = reqs[i];
       if (req.fileLo !== 0 || req.fileHi !== 0) continue;
-      if (req.fd !== lastFd) {
-        binding.fileId(req.fd, this.#fileOut);
-        lastFd = req.fd;
+      if (last !== null && last.fd === req.fd) {
+        req.fileLo = last.fileLo;
+        req.fileHi = last.fileHi;
+      } else {
+        this.bindFile(req);
+        last = req;
       }
-      req.fileLo = this.#fileOut[0];
-      req.fileHi = this.#fileOut[1];
     }
-    this.#unbound = queue.length;
   }
 
   // A full ring sent these back: they go first, in order. With nothing in
   // flight no completion will come to retry them, so a short timer does.
   #requeue(reqs: Request[]): void {
-    for (const req of reqs) if (req.fileLo === 0 && req.fileHi === 0) this.bindFile(req);
+    this.#bindAll(reqs, 0);
     this.#queue.splice(this.#head, 0, ...reqs);
     this.#unbound += reqs.length; // indices behind the head moved
     if (this.#free.length === this.depth && this.#retry === null) {

@@ -502,30 +502,25 @@ export class AioFileHandle {
 
   /** Reads into several buffers in turn, as Node's `filehandle.readv(buffers, position?)`. */
   readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
-    if (this.#closed) return Promise.reject(closedHandle('readv'));
-    try {
-      checkBufferArray(buffers);
-      // As Node's: preadv with no buffers is EINVAL.
-      if (buffers.length === 0) return Promise.reject(Object.assign(new Error('EINVAL: invalid argument, read'), { errno: -22, code: 'EINVAL', syscall: 'read' }));
-      return this.#vector(false, buffers as unknown as ArrayBufferView[], writePosition(position)).then((n) => {
-        const r = Object.create(null);
-        r.bytesRead = n;
-        r.buffers = buffers;
-        return r;
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.#vectorCall(false, buffers, position) as Promise<{ bytesRead: number; buffers: T }>;
   }
 
   /** Writes several buffers in turn, as Node's `filehandle.writev(buffers, position?)`. */
   writev<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | null): Promise<{ bytesWritten: number; buffers: T }> {
-    if (this.#closed) return Promise.reject(closedHandle('writev'));
+    return this.#vectorCall(true, buffers, position) as Promise<{ bytesWritten: number; buffers: T }>;
+  }
+
+  // readv and writev: Node's checks, then the result object as Node shapes it.
+  #vectorCall(write: boolean, buffers: readonly ArrayBufferView[], position: number | null | undefined): Promise<unknown> {
+    if (this.#closed) return Promise.reject(closedHandle(write ? 'writev' : 'readv'));
     try {
       checkBufferArray(buffers);
-      return this.#vector(true, buffers as unknown as ArrayBufferView[], writePosition(position)).then((n) => {
+      // As Node's: preadv with no buffers is EINVAL.
+      if (!write && buffers.length === 0) return Promise.reject(Object.assign(new Error('EINVAL: invalid argument, read'), { errno: -22, code: 'EINVAL', syscall: 'read' }));
+      return this.#vector(write, buffers as ArrayBufferView[], writePosition(position)).then((n) => {
         const r = Object.create(null);
-        r.bytesWritten = n;
+        if (write) r.bytesWritten = n;
+        else r.bytesRead = n;
         r.buffers = buffers;
         return r;
       });
