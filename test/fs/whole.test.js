@@ -72,8 +72,9 @@ describe.each(IMPLS)('%s: whole-file functions', (name, m) => {
         const s = ${make};
         for (let i = 0; i < s.length; i += 7000) fs.writeSync(fd, s.slice(i, i + 7000));
         fs.closeSync(fd);`)}]);
-      require(${JSON.stringify(mod)}).readFile(${JSON.stringify(fifo)}, 'utf8').then((got) =>
-        writer.on('exit', () => process.stdout.write(JSON.stringify({ length: got.length, same: got === ${make} }))));`]);
+      const exited = new Promise((r) => writer.on('exit', r)); // may end before readFile settles
+      Promise.all([require(${JSON.stringify(mod)}).readFile(${JSON.stringify(fifo)}, 'utf8'), exited]).then(([got]) =>
+        process.stdout.write(JSON.stringify({ length: got.length, same: got === ${make} })));`]);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise((r) => child.on('exit', r));
