@@ -67,7 +67,7 @@ Napi::Value alloc_block(const Napi::CallbackInfo& info) {
   const uint32_t alignment = info[1].As<Napi::Number>().Uint32Value();
   Block* b = block_new(static_cast<size_t>(size), alignment, true);
   if (b == nullptr) {
-    errno_error(env, -ENOMEM, "posix_memalign").ThrowAsJavaScriptException();
+    errno_error(env, -ENOMEM, size >= kHugeBlock ? "mmap" : "posix_memalign").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   napi_value ab;

@@ -1,5 +1,7 @@
 #include "owned_memory.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -21,16 +23,43 @@ Registry& registry() {
   return *r;
 }
 
+constexpr size_t kPage = 4096;
+
+// size bytes (whole pages) of fresh, zeroed memory on a max(alignment, 2 MiB)
+// boundary, huge pages asked for: the head and tail of a larger mapping are
+// cut off. The end stays in 4 KiB pages, so at most a page is wasted.
+uint8_t* map_huge(size_t size, size_t alignment, size_t* mapped) {
+  const size_t align = alignment > kHugeBlock ? alignment : kHugeBlock;
+  const size_t len = (size + kPage - 1) & ~(kPage - 1);
+  void* raw = mmap(nullptr, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t base = (start + align - 1) & ~(align - 1);
+  if (base > start) munmap(raw, base - start);
+  const size_t tail = start + len + align - (base + len);
+  if (tail > 0) munmap(reinterpret_cast<void*>(base + len), tail);
+  madvise(reinterpret_cast<void*>(base), len, MADV_HUGEPAGE);  // advice: failure is harmless
+  *mapped = len;
+  return reinterpret_cast<uint8_t*>(base);
+}
+
 }  // namespace
 
 Block* block_new(size_t size, size_t alignment, bool is_registered) {
   if (alignment < sizeof(void*)) alignment = sizeof(void*);
+  size_t mapped = 0;
   void* mem = nullptr;
-  if (posix_memalign(&mem, alignment, size == 0 ? 1 : size) != 0) return nullptr;
-  // JavaScript sees registered blocks (allocAligned): zeroed. Scratch is only
-  // ever read where a write copied bytes in or the kernel read bytes into it.
-  if (is_registered) std::memset(mem, 0, size);
-  Block* b = new Block{static_cast<uint8_t*>(mem), size, {1}};
+  if (size >= kHugeBlock) {
+    mem = map_huge(size, alignment, &mapped);
+    if (mem == nullptr) return nullptr;
+  } else {
+    if (posix_memalign(&mem, alignment, size == 0 ? 1 : size) != 0) return nullptr;
+    // JavaScript sees registered blocks (allocAligned): zeroed (a fresh
+    // mapping already is). Scratch is only ever read where a write copied
+    // bytes in or the kernel read bytes into it.
+    if (is_registered) std::memset(mem, 0, size);
+  }
+  Block* b = new Block{static_cast<uint8_t*>(mem), size, {1}, mapped};
   if (is_registered) {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mu);
@@ -51,7 +80,8 @@ void block_unref(Block* b) {
     auto it = r.by_base.find(reinterpret_cast<uintptr_t>(b->base));
     if (it != r.by_base.end() && it->second == b) r.by_base.erase(it);
   }
-  std::free(b->base);
+  if (b->mapped != 0) munmap(b->base, b->mapped);
+  else std::free(b->base);
   delete b;
 }
 

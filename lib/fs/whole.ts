@@ -44,6 +44,8 @@ const WRITE_CHUNK = WHOLE_IO.writeChunk;
 const WRITE_WINDOW = WHOLE_IO.writeWindow;
 /** Bytes per request when the size is unknown (procfs, pipes), as Node's 64 KiB. */
 const UNKNOWN_CHUNK = 64 * 1024;
+/** readFile results from this size on are allocAligned memory. */
+const OWNED_RESULT = 1 << 20;
 /** Node's kIoMaxLength: the largest file readFile returns. */
 const IO_MAX = 2 ** 31 - 1;
 
@@ -128,7 +130,9 @@ export async function readWhole(h: AioFileHandle, options: unknown, syscall: str
     if (st.size > IO_MAX) throw tooLarge(st.size);
     const want = Math.max(st.size - base, 0);
     const len = a === null ? want : roundUp(want, a.offset);
-    const buf = a === null ? Buffer.allocUnsafe(len) : allocAligned(len, a.memory);
+    // Large results in package memory: requests fill it in place (no copy
+    // through scratch), and it is mapped in huge pages (owned_memory.h).
+    const buf = a !== null ? allocAligned(len, a.memory) : len >= OWNED_RESULT ? allocAligned(len) : Buffer.allocUnsafe(len);
     const filled = len === 0 ? 0 : await readParallel(h, buf, base, signal);
     data = buf.subarray(Math.min(start - base, filled), filled);
   } else {
