@@ -52,6 +52,19 @@ describe.each(IMPLS)('%s: streams', (name, m) => {
     expect(fh.fd).toBe(-1); // autoClose
   });
 
+  test('a read stream over several MiB: chunks kept by the consumer stay as delivered', async () => {
+    // linux-aio/fs reads into slices of 2 MiB package blocks: slices must not
+    // overlap, whatever highWaterMark, nor be reused while a chunk is held.
+    const data = pattern(5 * 1024 * 1024 + 3, 11);
+    for (const highWaterMark of [65536, 100000, 1 << 20, 3 << 20]) {
+      const fh = await m.open(fileWith(data));
+      const { chunks, error } = await drain(fh.createReadStream({ highWaterMark }));
+      expect(error).toBe(null);
+      expect(chunks.slice(0, -1).every((c) => c.length === highWaterMark)).toBe(true);
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    }
+  });
+
   test('start, end (inclusive), encoding; autoClose: false keeps the handle', async () => {
     const data = Buffer.from('0123456789abcdefghij'.repeat(1000));
     const fh = await m.open(fileWith(data));
