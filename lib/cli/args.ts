@@ -18,6 +18,8 @@ export const ENGINE_NAMES: readonly EngineName[] = ['aio', 'lio', 'fs', 'fs-pool
 export const OPTIONAL_ENGINES: readonly EngineName[] = ['aio-fs'];
 /** libuv caps UV_THREADPOOL_SIZE at 1024, so fs-pool could not go further. */
 export const MAX_IODEPTH = 1024;
+/** Most jobs of --numjobs: threads of one process, as many as a large machine has cores. */
+export const MAX_NUMJOBS = 256;
 
 /** Options of one `linux-aio bench` invocation. */
 export interface BenchOptions {
@@ -27,6 +29,8 @@ export interface BenchOptions {
   /** Bytes of the file the job covers; `undefined` with `--filename` means the whole file. */
   size: number | undefined;
   iodepth: number;
+  /** Jobs run at once, each on its own share of the file (fio's numjobs). */
+  numjobs: number;
   runtimeMs: number;
   direct: boolean;
   cache: CacheMode;
@@ -62,6 +66,9 @@ on a file created in the temporary directory and removed afterwards.
   --bs SIZE          block size, e.g. 4k, 64k, 1m                             [4k]
   --size SIZE        bytes of the file to cover, e.g. 64m, 1g                 [1g]
   --iodepth N        requests kept in flight, 1..${MAX_IODEPTH}                         [32]
+  --numjobs N        N jobs at once, each with its own context (or FileHandle)
+                     and iodepth, on its own 1/N of the file; node engines run
+                     them as worker threads of one process, fio as its numjobs [1]
   --runtime TIME     how long each engine runs, e.g. 500ms, 5s, 1m            [5s]
   --direct           O_DIRECT: bypass the page cache                          (default)
   --buffered         through the page cache
@@ -94,6 +101,7 @@ const VALUE_OPTIONS = new Set([
   'bs',
   'size',
   'iodepth',
+  'numjobs',
   'runtime',
   'cache',
   'filename',
@@ -135,6 +143,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     bs: 4096,
     size: undefined,
     iodepth: 32,
+    numjobs: 1,
     runtimeMs: 5000,
     direct: true,
     cache: 'cold',
@@ -192,6 +201,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'iodepth':
         o.iodepth = intOption(name, value, 1, MAX_IODEPTH);
         break;
+      case 'numjobs':
+        o.numjobs = intOption(name, value, 1, MAX_NUMJOBS);
+        break;
       case 'lio-batch':
         o.lioBatch = intOption(name, value, 1, MAX_IODEPTH);
         break;
@@ -230,16 +242,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     }
   }
   if (cacheGiven && o.direct) throw new UsageError('--cache applies to --buffered jobs only (O_DIRECT bypasses the page cache)');
-  if (o.size !== undefined && o.size < o.bs) {
-    throw new UsageError(`--size (${formatSize(o.size)}) must be at least --bs (${formatSize(o.bs)})`);
+  if (o.size !== undefined && o.size < o.bs * o.numjobs) {
+    const each = o.numjobs > 1 ? ` times --numjobs (${o.numjobs})` : '';
+    throw new UsageError(`--size (${formatSize(o.size)}) must be at least --bs (${formatSize(o.bs)})${each}`);
   }
   return o;
 }
 
 /** One line describing the job, e.g. `randread bs=4KiB size=1GiB iodepth=32 runtime=5s direct`. */
-export function describeJob(o: { rw: RwMode; bs: number; size: number; iodepth: number; runtimeMs: number; direct: boolean; cache: CacheMode }): string {
+export function describeJob(o: { rw: RwMode; bs: number; size: number; iodepth: number; numjobs: number; runtimeMs: number; direct: boolean; cache: CacheMode }): string {
   const io = o.direct ? 'direct' : `buffered, ${o.cache} cache`;
-  return `${o.rw} bs=${formatSize(o.bs)} size=${formatSize(o.size)} iodepth=${o.iodepth} runtime=${formatDuration(o.runtimeMs)} ${io}`;
+  const jobs = o.numjobs > 1 ? ` numjobs=${o.numjobs}` : '';
+  return `${o.rw} bs=${formatSize(o.bs)} size=${formatSize(o.size)} iodepth=${o.iodepth}${jobs} runtime=${formatDuration(o.runtimeMs)} ${io}`;
 }
 
 /** Whether the pattern writes. */

@@ -63,6 +63,13 @@ export class LatencyHistogram {
     return this.max;
   }
 
+  /** Adds another histogram's counts (another job's), e.g. one sent from a worker thread. */
+  add(other: Pick<LatencyHistogram, 'counts' | 'count' | 'max'>): void {
+    for (let i = 0; i < BUCKETS; i++) this.counts[i] += other.counts[i];
+    this.count += other.count;
+    if (other.max > this.max) this.max = other.max;
+  }
+
   /** The non-empty buckets. */
   bins(): HistogramBins {
     const out: HistogramBins = [];

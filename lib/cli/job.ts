@@ -14,6 +14,8 @@ export interface Job {
   /** Bytes of the file covered: a multiple of `bs`. */
   size: number;
   iodepth: number;
+  /** Jobs at once (fio's numjobs): job i covers [i * size / numjobs, (i + 1) * size / numjobs). */
+  numjobs: number;
   runtimeMs: number;
   direct: boolean;
   cache: CacheMode;
@@ -71,7 +73,7 @@ export interface JobPlan {
  */
 export function planJob(o: BenchOptions): JobPlan {
   const lioBatch = Math.min(o.lioBatch ?? 8, o.iodepth);
-  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch, buffers: o.buffers };
+  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, numjobs: o.numjobs, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch, buffers: o.buffers };
   let filename: string;
   let st: fs.Stats | undefined;
   if (o.filename !== undefined) {
@@ -107,7 +109,13 @@ export function planJob(o: BenchOptions): JobPlan {
   }
   const size = roundDown(o.size ?? available, o.bs);
   if (size < o.bs) throw new RefusalError(`${filename} is smaller than one block (--bs ${formatSize(o.bs)})`);
+  if (size < o.bs * o.numjobs) throw new RefusalError(`${filename} is smaller than one block (--bs ${formatSize(o.bs)}) per job (--numjobs ${o.numjobs})`);
   return { job: { ...base, size, filename, createdFile: false }, create: false };
+}
+
+/** Bytes of the file each job covers: a multiple of bs. */
+export function regionSize(job: Pick<Job, 'size' | 'bs' | 'numjobs'>): number {
+  return roundDown(job.size / job.numjobs, job.bs);
 }
 
 function roundDown(n: number, unit: number): number {

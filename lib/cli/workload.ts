@@ -5,12 +5,15 @@ import { binding } from '../native';
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
 import { LatencyHistogram } from './histogram';
+import { regionSize } from './job';
 import type { WorkerJob } from './engines/types';
 
-/** The per-request state of one run: positions, mix, counters, latencies. */
+/** The per-request state of one run (one job of --numjobs): positions, mix, counters, latencies. */
 export class Workload {
   readonly bs: number;
   readonly blocks: number;
+  /** Where this job's share of the file starts. */
+  readonly offset: number;
   readonly random: boolean;
   /** Share of writes: 0, 1, or 0.5 for randrw. */
   readonly writeShare: number;
@@ -20,19 +23,22 @@ export class Workload {
   readonly hist = new LatencyHistogram();
   #cursor = 0;
 
-  constructor(job: WorkerJob) {
+  /** `index`: which of the job's --numjobs shares of the file this one covers. */
+  constructor(job: WorkerJob, index = 0) {
     this.bs = job.bs;
-    this.blocks = Math.floor(job.size / job.bs);
+    const size = regionSize(job);
+    this.blocks = size / job.bs;
+    this.offset = index * size;
     this.random = job.rw.startsWith('rand');
     this.writeShare = job.rw === 'randrw' ? 0.5 : job.rw === 'write' || job.rw === 'randwrite' ? 1 : 0;
   }
 
   /** The next request's file position: uniform random (with replacement, as fio's norandommap), or sequential wrapping at the end. */
   nextPosition(): number {
-    if (this.random) return Math.floor(Math.random() * this.blocks) * this.bs;
+    if (this.random) return this.offset + Math.floor(Math.random() * this.blocks) * this.bs;
     const pos = this.#cursor;
     this.#cursor = pos + 1 === this.blocks ? 0 : pos + 1;
-    return pos * this.bs;
+    return this.offset + pos * this.bs;
   }
 
   /** Whether the next request writes. */

@@ -147,6 +147,53 @@ test('--breakdown adds the stage columns; --buffers plain runs the copy path', (
   expect(() => parseBenchArgs(['--buffers', 'odd'])).toThrow(/--buffers must be aligned or plain/);
 });
 
+describe('--numjobs', () => {
+  const { Workload } = require('../../dist/cli/workload');
+  const { fioArgs } = require('../../dist/cli/engines/fio');
+
+  test('parsing, and a size too small for a block per job', () => {
+    expect(parseBenchArgs([]).numjobs).toBe(1);
+    expect(parseBenchArgs(['--numjobs', '2']).numjobs).toBe(2);
+    expect(() => parseBenchArgs(['--numjobs', '0'])).toThrow(/--numjobs must be an integer from 1/);
+    expect(() => parseBenchArgs(['--numjobs', '2', '--size', '4k'])).toThrow(/at least --bs \(4KiB\) times --numjobs \(2\)/);
+  });
+
+  test('job i covers its own share of the file', () => {
+    const job = { rw: 'randread', bs: 4096, size: 3 * 4096 * 10 + 100, numjobs: 3 };
+    for (let index = 0; index < 3; index++) {
+      const w = new Workload(job, index);
+      const seen = new Set();
+      for (let i = 0; i < 2000; i++) seen.add(w.nextPosition());
+      expect(Math.min(...seen)).toBe(index * 40960);
+      expect(Math.max(...seen)).toBe(index * 40960 + 36864);
+      expect(seen.size).toBe(10);
+    }
+    const seq = new Workload({ ...job, rw: 'read' }, 2);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => seq.nextPosition())).toEqual([...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => 81920 + k * 4096), 81920]);
+  });
+
+  test('fio gets numjobs, a share each, and one group', () => {
+    const args = fioArgs({ rw: 'randread', bs: 4096, size: 1 << 24, iodepth: 4, numjobs: 2, runtimeMs: 300, direct: true, filename: '/x' });
+    expect(args).toEqual(expect.arrayContaining(['--numjobs=2', '--size=8388608', '--offset_increment=8388608', '--group_reporting']));
+    expect(args).not.toContain('--size=16777216');
+  });
+
+  test('every engine runs its jobs at once and reports them together', () => {
+    const r = bench([...TINY, '--iodepth', '4', '--numjobs', '2', '--engines', 'aio,lio,fs,aio-fs,fio', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.job.numjobs).toBe(2);
+    expect(out.job.description).toMatch(/iodepth=4 numjobs=2 /);
+    for (const e of out.engines) {
+      if (e.engine === 'fio' && e.error !== undefined) {
+        console.log(`fio row skipped: ${e.error}`);
+        continue;
+      }
+      expect({ engine: e.engine, error: e.error, ran: e.iops > 0 && e.cpuUsPerOp > 0 }).toEqual({ engine: e.engine, error: undefined, ran: true });
+    }
+  });
+});
+
 test('buffered jobs: cold and warm cache, and writing patterns', () => {
   for (const args of [['--buffered'], ['--buffered', '--cache', 'warm', '--rw', 'read'], ['--rw', 'write', '--bs', '8k']]) {
     const r = bench([...TINY, '--iodepth', '8', '--engines', 'aio,fs', '--json', ...args]);

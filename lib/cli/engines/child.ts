@@ -53,8 +53,8 @@ export function runChild(engine: ChildEngine, job: Job, onProgress: (ops: number
       }
     });
   });
-  const { filename, rw, bs, size, iodepth, runtimeMs, direct, lioBatch, buffers } = job;
-  const msg: RunMessage = { type: 'run', job: { engine, filename, rw, bs, size, iodepth, runtimeMs, direct, lioBatch, buffers } };
+  const { filename, rw, bs, size, iodepth, numjobs, runtimeMs, direct, lioBatch, buffers } = job;
+  const msg: RunMessage = { type: 'run', job: { engine, filename, rw, bs, size, iodepth, numjobs, runtimeMs, direct, lioBatch, buffers } };
   child.send(msg);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

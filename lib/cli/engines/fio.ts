@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writes } from '../args';
 import type { HistogramBins } from '../histogram';
-import type { Job } from '../job';
+import { regionSize, type Job } from '../job';
 import type { RawResult } from './types';
 
 // Enough points to draw the distribution; fio accepts at most 20.
@@ -52,6 +52,12 @@ export function fioArgs(job: Job, ioengine: 'libaio' | 'io_uring' = 'libaio'): s
     '--output-format=json',
   ];
   if (job.rw === 'randrw') args.push('--rwmixread=50');
+  if (job.numjobs > 1) {
+    // Job i on [i * region, (i + 1) * region), reported as one group.
+    const region = regionSize(job);
+    args[args.indexOf(`--size=${job.size}`)] = `--size=${region}`;
+    args.push(`--numjobs=${job.numjobs}`, `--offset_increment=${region}`, '--group_reporting');
+  }
   if (!writes(job.rw)) args.push('--readonly');
   return args;
 }
@@ -59,6 +65,8 @@ export function fioArgs(job: Job, ioengine: 'libaio' | 'io_uring' = 'libaio'): s
 interface FioStats {
   iops: number;
   total_ios: number;
+  /** ms: the longest job's (job_runtime is their sum under group_reporting). */
+  runtime?: number;
   lat_ns: { min: number; max: number; percentile?: Record<string, number> };
 }
 interface FioJob {
@@ -98,8 +106,8 @@ export function parseFioOutput(text: string): RawResult {
   }
   return {
     ops: s.total_ios,
-    elapsedMs: j.job_runtime,
-    // usr_cpu/sys_cpu are percentages of the job's runtime.
+    elapsedMs: s.runtime ?? j.job_runtime,
+    // usr_cpu/sys_cpu are percentages of job_runtime (summed over the jobs).
     cpuUs: ((j.usr_cpu + j.sys_cpu) / 100) * j.job_runtime * 1000,
     loopDelayP99Ms: null,
     latNs: { p50: at(50), p99: at(99), p999: at(99.9) },

@@ -10,6 +10,7 @@ export interface JobSummary {
   bs: number;
   size: number;
   iodepth: number;
+  numjobs: number;
   runtimeMs: number;
   direct: boolean;
   /** Page cache at the start of each engine: null for O_DIRECT jobs. */
@@ -35,6 +36,7 @@ export function summarizeJob(job: Job): JobSummary {
     bs: job.bs,
     size: job.size,
     iodepth: job.iodepth,
+    numjobs: job.numjobs,
     runtimeMs: job.runtimeMs,
     direct: job.direct,
     cache: job.direct ? null : job.cache,
