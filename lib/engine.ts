@@ -29,6 +29,12 @@ export interface AioCounters {
   requeued: number;
   /** Requests re-issued on a helper thread after `RWF_NOWAIT` said `EAGAIN`. */
   fallbacks: number;
+  /**
+   * Requests whose bytes were copied through the context's own memory: their
+   * buffers are not `allocAligned` memory, and they did not run inside
+   * `io_submit` (O_DIRECT, a helper thread, a stream).
+   */
+  copied: number;
 }
 
 /**

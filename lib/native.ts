@@ -119,7 +119,7 @@ export const FLAG_USER_NOWAIT = protocol.flagUserNowait;
 /** @internal */
 export const COUNTER_NAMES = protocol.counters as readonly CounterName[];
 /** @internal */
-export type CounterName = 'submitted' | 'completed' | 'submitCalls' | 'userReaps' | 'geteventsCalls' | 'requeued' | 'fallbacks';
+export type CounterName = 'submitted' | 'completed' | 'submitCalls' | 'userReaps' | 'geteventsCalls' | 'requeued' | 'fallbacks' | 'copied';
 
 /** Limits of the native side. @internal */
 export const limits = {

@@ -11,6 +11,9 @@
 //  - any other memory goes through a scratch block: written bytes are copied
 //    in at submission, read bytes copied out on the loop thread at completion,
 //    into the view as it is then (or not at all if it is gone).
+//  - except where the kernel is done with it before the submitting call
+//    returns (buffered I/O runs inside io_submit): no JavaScript runs in
+//    between, so the caller's memory is used as it is (Slot::borrowed).
 // A block is freed when its last reference goes, on whichever thread that is.
 #pragma once
 

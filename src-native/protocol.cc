@@ -41,7 +41,7 @@ Napi::Object protocol(Napi::Env env) {
   p.Set("status", status);
   p.Set("flagUserNowait", kFlagUserNowait);
   static const char* const names[kCounterCount] = {"submitted", "completed", "submitCalls", "userReaps",
-                                                   "geteventsCalls", "requeued", "fallbacks"};
+                                                   "geteventsCalls", "requeued", "fallbacks", "copied"};
   Napi::Array counters = Napi::Array::New(env, kCounterCount);
   for (uint32_t i = 0; i < kCounterCount; i++) counters.Set(i, names[i]);
   p.Set("counters", counters);

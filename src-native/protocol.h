@@ -46,6 +46,7 @@ enum Counter : int {
   kGeteventsCalls,
   kRequeued,
   kFallbacks,
+  kCopied,
   kCounterCount,
 };
 

@@ -33,6 +33,11 @@ struct Slot {
   uint64_t named;            // bytes the call named
   uint64_t file_id;          // identity of the file the call named (0: unchecked)
   bool copy_out;             // a read into scratch: copy_out() follows completion
+  // The iocb points at the caller's own memory, which is valid only until
+  // submit() returns: allowed for requests that run inside io_submit
+  // (buffered, inline), and submit() does not return before each is done or
+  // moved to scratch (Queue::unborrow, Queue::finish_borrowed).
+  bool borrowed;
   uint64_t t_submit;         // uv_hrtime() when it was handed over (timings)
   int cancel_efd = -1;       // wakes this slot's stream request (interrupt)
   uint32_t interrupt_gen;    // gen of the request interrupt() meant (atomic access)
@@ -64,8 +69,10 @@ struct EntryViews {
 };
 
 // Points s.cb at memory that stays valid until the request is done: pinned
-// allocAligned blocks, or scratch (slot_memory.cc). 0 or a negative errno.
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* large_kept);
+// allocAligned blocks, scratch (slot_memory.cc), or with may_borrow, the
+// caller's memory itself (Slot::borrowed). 1 when it copies through scratch,
+// 0 when not, or a negative errno.
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, bool may_borrow, size_t* large_kept);
 
 struct Completion {
   uint32_t slot;
@@ -138,6 +145,19 @@ class Queue {
   Route route(Slot& s, int32_t rw_flags, int32_t flags, struct FdFacts& facts);
   int dispatch(Slot& s, Route how, struct FdFacts& facts);
   void submit_batch(int32_t* sq);
+  // A borrowed request that must outlive submit() (a re-issue on a helper)
+  // moves to scratch, copying written bytes now. 0 or a negative errno.
+  int unborrow(Slot& s);
+  void end_borrow(Slot& s) {
+    if (s.borrowed) {
+      s.borrowed = false;
+      borrowed_--;
+    }
+  }
+  // Waits for the kernel to finish the borrowed requests still running: none
+  // on the filesystems known here, whose buffered I/O completes inside
+  // io_submit; a guard for any that would complete it later.
+  void finish_borrowed();
   // expect_file: when not 0, the fd must still name that file (a late re-issue).
   int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0, bool stream = false);
 
@@ -198,8 +218,9 @@ class Queue {
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
   std::vector<struct io_event> events_;
-  unsigned ready_count_ = 0;
-  size_t large_scratch_kept_ = 0;  // bytes of scratch blocks over 64 KiB kept by slots  // completions in cq_, to deliver on the next wake-up
+  unsigned ready_count_ = 0;  // completions in cq_, to deliver on the next wake-up
+  size_t large_scratch_kept_ = 0;  // bytes of scratch blocks over 64 KiB kept by slots
+  unsigned borrowed_ = 0;          // slots with Slot::borrowed (only inside submit())
   // Reaped asynchronous completions beyond this wake-up's share (a ring
   // buffer of depth entries: each busy slot has at most one).
   std::vector<Completion> later_;

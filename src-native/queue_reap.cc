@@ -79,6 +79,7 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
         continue;
       }
       if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd);
+      end_borrow(s);  // the kernel is done with the caller's memory
       bump(counters_[kCompleted]);
       Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
       if (s.gen == inline_gen)
@@ -99,15 +100,31 @@ void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   if (if_not_bounced != kNoResult) s.no_cancel = true;
   s.cb.aio_rw_flags &= ~RWF_NOWAIT;
   s.auto_nowait = false;
+  // The caller's memory is valid only during submit(): the re-issue uses
+  // scratch. A partial read's bytes are in the caller's memory already.
+  const bool was_borrowed = s.borrowed;
+  int err = was_borrowed ? unborrow(s) : 0;
   // Reaped after io_submit returned, the fd may have been closed and its number
   // reused: the re-issue must reach the same file or fail.
-  int err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit, s.file_id);
+  if (err == 0) err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit, s.file_id);
   if (err < 0) {
+    if (was_borrowed) s.copy_out = false;
     if (!s.pending_accept) bump(counters_[kCompleted]);
     // A partial result we wanted to complete is still a true (short) result.
     push_ready({static_cast<uint32_t>(&s - slots_.data()), if_not_bounced != kNoResult ? if_not_bounced : err});
     // The kernel signalled the eventfd for the bounce, which on_poll may
     // already have drained: make sure this result has a wake-up coming.
+    post_wakeup();
+  }
+}
+
+void Queue::finish_borrowed() {
+  while (borrowed_ > 0) {
+    struct pollfd p = {efd_, POLLIN, 0};
+    poll(&p, 1, 10);
+    drain_eventfd();
+    reap_kernel(depth_, submit_gen_);
+    // What was drained may stand for completions on_poll has yet to deliver.
     post_wakeup();
   }
 }

@@ -50,32 +50,35 @@ uint64_t join64(int32_t lo, int32_t hi) {
 // What submit() must know about an fd, asked once per fd per call: fds cannot
 // change while JavaScript waits for the call, and a batch usually names one fd.
 // O_APPEND writes must land in issue order (a serial lane); files known to
-// refuse RWF_NOWAIT would only bounce. The last fd's answers are remembered.
+// refuse RWF_NOWAIT would only bounce; O_DIRECT requests run asynchronously in
+// the kernel. The last fd's answers are remembered.
 struct FdFacts {
   int fd = -1;
-  int append = -1;             // -1: not asked yet
+  int status = kNotAsked;      // F_GETFL
   int refused[2] = {-1, -1};   // [read, write]
   FileFacts file;
   int stream_ = -1;            // -1: not asked yet
+  static constexpr int kNotAsked = -2;
 
   void on(int user_fd) {
     if (user_fd == fd) return;
     fd = user_fd;
-    append = refused[0] = refused[1] = stream_ = -1;
+    status = kNotAsked;
+    refused[0] = refused[1] = stream_ = -1;
     file = fd_facts(fd);
+  }
+  int status_flags() {
+    if (status == kNotAsked) status = fcntl(fd, F_GETFL);
+    return status;
   }
   uint64_t file_id() const { return file.id; }
   bool stream() {
     if (stream_ < 0) stream_ = file.id != kNoFile && is_stream(fd, file.mode);
     return stream_ == 1;
   }
-  bool appends() {
-    if (append < 0) {
-      int fl = fcntl(fd, F_GETFL);
-      append = fl >= 0 && (fl & O_APPEND) != 0;
-    }
-    return append == 1;
-  }
+  bool appends() { return status_flags() >= 0 && (status & O_APPEND) != 0; }
+  // Unknown counts as direct: such a request may outlive io_submit.
+  bool direct() { return status_flags() < 0 || (status & O_DIRECT) != 0; }
   bool refuses_nowait(NowaitCache& cache, bool write) {
     int& r = refused[write ? 1 : 0];
     if (r < 0) r = cache.refused(fd, write);
@@ -102,6 +105,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     s.auto_nowait = false;
     s.pending_accept = false;
     s.copy_out = false;
+    s.borrowed = false;
     s.stream_job = false;
     s.no_cancel = false;
     s.gen = submit_gen_;
@@ -115,9 +119,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     int r = views.error[i];
     if (s.file_id == 0) s.file_id = facts.file_id();
     else if (r == 0 && facts.file_id() != s.file_id) r = -EBADF;
-    if (r == 0 && is_data(s.op)) r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], &large_scratch_kept_);
     if (r < 0) {
-      s.drop_pins();
       e[kSqStatus] = r;
       continue;
     }
@@ -130,10 +132,23 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     }
     s.cb.aio_flags = IOCB_FLAG_RESFD;
     s.cb.aio_resfd = static_cast<uint32_t>(efd_);
+    const Route how = route(s, e[kSqRwFlags], e[kSqFlags], facts);
+    if (is_data(s.op)) {
+      // Buffered requests io_submit runs inside the call may use the caller's
+      // memory as it is: no copy through scratch.
+      const bool may_borrow = how == Route::Inline && !facts.direct();
+      r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], may_borrow, &large_scratch_kept_);
+      if (r < 0) {
+        s.drop_pins();
+        e[kSqStatus] = r;
+        continue;
+      }
+      if (r > 0) bump(counters_[kCopied]);
+      if (s.borrowed) borrowed_++;
+    }
     s.busy = true;
     inflight_++;
     e[kSqStatus] = s.copy_out ? kStatusCopyOut : kStatusInFlight;
-    const Route how = route(s, e[kSqRwFlags], e[kSqFlags], facts);
     if (how != Route::Inline) {
       int err = dispatch(s, how, facts);
       if (err < 0) release(e, s, err);
@@ -143,10 +158,20 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     batch_entry_.push_back(i);
   }
   if (!batch_.empty()) {
+    const bool borrowing = borrowed_ > 0;
     submit_batch(sq);
     // Buffered I/O completes inside io_submit: pick up what is already there,
-    // and above all the RWF_NOWAIT refusals, while the fds are surely open.
+    // and above all the RWF_NOWAIT refusals, while the fds are surely open
+    // and borrowed memory is still the caller's.
     reap_kernel(depth_, submit_gen_);
+    if (borrowed_ > 0) finish_borrowed();
+    if (borrowing) {
+      // Borrowed reads re-issued on a helper now read into scratch.
+      for (size_t k = 0; k < batch_.size(); k++) {
+        int32_t* e = sq + batch_entry_[k] * kSqStride;
+        if (e[kSqStatus] == kStatusInFlight && slots_[batch_[k]->aio_data].copy_out) e[kSqStatus] = kStatusCopyOut;
+      }
+    }
   }
   flush_jobs();
   update_busy();
@@ -204,6 +229,7 @@ int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
 
 void Queue::release(int32_t* e, Slot& s, int32_t status) {
   e[kSqStatus] = status;
+  end_borrow(s);
   s.drop_pins();
   s.busy = false;
   inflight_--;

@@ -1,9 +1,12 @@
 // Which memory a request hands to the kernel (see owned_memory.h): the caller's
-// own allocAligned blocks, pinned, or the slot's scratch block, with the bytes
-// copied in (writes) or out (reads, on the loop thread, by copy_out).
+// own allocAligned blocks, pinned; the slot's scratch block, with the bytes
+// copied in (writes) or out (reads, on the loop thread, by copy_out); or, for
+// a buffered request that io_submit runs inside the call, the caller's memory
+// itself, borrowed until submit() returns (Slot::borrowed in queue.h).
 #include <cstring>
 
 #include "queue.h"
+#include "queue_internal.h"
 
 namespace laio {
 namespace {
@@ -61,43 +64,11 @@ void Slot::free_memory(size_t* large_kept) {
   drop_scratch(large_kept);
 }
 
-// Points the slot's iocb at memory that stays valid until the request is done:
-// 0, or a negative errno (EFAULT: the views no longer hold what the call named).
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* large_kept) {
-  uint64_t total = 0;
-  for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
-  // A view keeps its offset and length for life, but reads as empty once its
-  // ArrayBuffer is detached or shrunk below it.
-  if (total != s.named) return -EFAULT;
-  s.copy_out = false;
-  s.iov.resize(count);
-  bool owned = true;
-  for (unsigned k = 0; k < count && owned; k++) {
-    if (parts[k].iov_len == 0) continue;
-    Block* b = block_pin(parts[k].iov_base, parts[k].iov_len);
-    if (b == nullptr) owned = false;
-    else s.pins.push_back(b);
-  }
-  if (owned) {
-    if (count > 0) std::memcpy(s.iov.data(), parts, count * sizeof(struct iovec));
-  } else {
-    s.drop_pins();
-    thread_local std::vector<size_t> offsets;
-    offsets.resize(count);
-    const size_t size = scratch_layout(parts, count, offsets.data());
-    if (s.scratch == nullptr || s.scratch->size < size) {
-      s.drop_scratch(large_kept);
-      // Whole pages: a slot's next requests mostly fit without a new block.
-      s.scratch = block_new((size + kPage - 1) & ~(kPage - 1), kPage, false);
-      if (s.scratch == nullptr) return -ENOMEM;
-    }
-    const bool write = s.op == kWrite || s.op == kWritev;
-    for (unsigned k = 0; k < count; k++) {
-      s.iov[k] = {s.scratch->base + offsets[k], parts[k].iov_len};
-      if (write && parts[k].iov_len > 0) std::memcpy(s.iov[k].iov_base, parts[k].iov_base, parts[k].iov_len);
-    }
-    s.copy_out = !write;
-  }
+namespace {
+
+// Points the iocb at s.iov (one buffer for read/write, the vector otherwise).
+void aim_iocb(Slot& s) {
+  const unsigned count = static_cast<unsigned>(s.iov.size());
   if (s.op == kRead || s.op == kWrite) {
     s.cb.aio_buf = reinterpret_cast<uintptr_t>(count == 1 ? s.iov[0].iov_base : nullptr);
     s.cb.aio_nbytes = count == 1 ? s.iov[0].iov_len : 0;
@@ -105,6 +76,69 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count, size_t* larg
     s.cb.aio_buf = reinterpret_cast<uintptr_t>(s.iov.data());
     s.cb.aio_nbytes = count;
   }
+}
+
+// Points the slot at its scratch block laid out for parts: written bytes are
+// copied in now, read bytes wait for copy_out. parts may be s.iov itself.
+int to_scratch(Slot& s, const struct iovec* parts, unsigned count, size_t* large_kept) {
+  thread_local std::vector<struct iovec> from;
+  from.assign(parts, parts + count);
+  thread_local std::vector<size_t> offsets;
+  offsets.resize(count);
+  const size_t size = scratch_layout(from.data(), count, offsets.data());
+  if (s.scratch == nullptr || s.scratch->size < size) {
+    s.drop_scratch(large_kept);
+    // Whole pages: a slot's next requests mostly fit without a new block.
+    s.scratch = block_new((size + kPage - 1) & ~(kPage - 1), kPage, false);
+    if (s.scratch == nullptr) return -ENOMEM;
+  }
+  const bool write = is_write(s.op);
+  s.iov.resize(count);
+  for (unsigned k = 0; k < count; k++) {
+    s.iov[k] = {s.scratch->base + offsets[k], from[k].iov_len};
+    if (write && from[k].iov_len > 0) std::memcpy(s.iov[k].iov_base, from[k].iov_base, from[k].iov_len);
+  }
+  s.copy_out = !write;
+  s.borrowed = false;
+  aim_iocb(s);
+  return 1;
+}
+
+}  // namespace
+
+// Points the slot's iocb at memory that stays valid until the request is done:
+// 0, or a negative errno (EFAULT: the views no longer hold what the call named).
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, bool may_borrow, size_t* large_kept) {
+  uint64_t total = 0;
+  for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
+  // A view keeps its offset and length for life, but reads as empty once its
+  // ArrayBuffer is detached or shrunk below it.
+  if (total != s.named) return -EFAULT;
+  s.copy_out = false;
+  s.borrowed = false;
+  bool owned = true;
+  for (unsigned k = 0; k < count && owned; k++) {
+    if (parts[k].iov_len == 0) continue;
+    Block* b = block_pin(parts[k].iov_base, parts[k].iov_len);
+    if (b == nullptr) owned = false;
+    else s.pins.push_back(b);
+  }
+  if (!owned) s.drop_pins();
+  if (!owned && !may_borrow) return to_scratch(s, parts, count, large_kept);
+  // Package memory, pinned; or the caller's own, borrowed for the length of
+  // this submit() (queue.h: Slot::borrowed).
+  s.borrowed = !owned;
+  s.iov.assign(parts, parts + count);
+  aim_iocb(s);
+  return 0;
+}
+
+int Queue::unborrow(Slot& s) {
+  borrowed_--;
+  s.borrowed = false;
+  const int r = to_scratch(s, s.iov.data(), static_cast<unsigned>(s.iov.size()), &large_scratch_kept_);
+  if (r < 0) return r;
+  bump(counters_[kCopied]);
   return 0;
 }
 
