@@ -155,8 +155,8 @@ class Queue {
     }
   }
   // Waits for the kernel to finish the borrowed requests still running: none
-  // on the filesystems known here, whose buffered I/O completes inside
-  // io_submit; a guard for any that would complete it later.
+  // expected, since only RWF_NOWAIT buffered requests borrow and those
+  // complete inside io_submit; a guard for any that would complete later.
   void finish_borrowed();
   // expect_file: when not 0, the fd must still name that file (a late re-issue).
   int to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect_file = 0, bool stream = false);

@@ -107,6 +107,7 @@ void Queue::bounce(Slot& s, int32_t if_not_bounced) {
   // Reaped after io_submit returned, the fd may have been closed and its number
   // reused: the re-issue must reach the same file or fail.
   if (err == 0) err = to_helper(s, is_write(s.op) ? s.user_fd : -1, run_resubmit, s.file_id);
+  if (err == 0 && was_borrowed) bump(counters_[kCopied]);
   if (err < 0) {
     if (was_borrowed) s.copy_out = false;
     if (!s.pending_accept) bump(counters_[kCompleted]);
@@ -119,14 +120,17 @@ void Queue::bounce(Slot& s, int32_t if_not_bounced) {
 }
 
 void Queue::finish_borrowed() {
+  bool drained = false;
   while (borrowed_ > 0) {
     struct pollfd p = {efd_, POLLIN, 0};
-    poll(&p, 1, 10);
-    drain_eventfd();
+    if (poll(&p, 1, 10) > 0 && (p.revents & POLLIN) != 0) {
+      drain_eventfd();
+      drained = true;
+    }
     reap_kernel(depth_, submit_gen_);
-    // What was drained may stand for completions on_poll has yet to deliver.
-    post_wakeup();
   }
+  // What was drained may stand for completions on_poll has yet to deliver.
+  if (drained) post_wakeup();
 }
 
 void Queue::later_push(const Completion& c) {

@@ -135,8 +135,10 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
     const Route how = route(s, e[kSqRwFlags], e[kSqFlags], facts);
     if (is_data(s.op)) {
       // Buffered requests io_submit runs inside the call may use the caller's
-      // memory as it is: no copy through scratch.
-      const bool may_borrow = how == Route::Inline && !facts.direct();
+      // memory as it is: no copy through scratch. RWF_NOWAIT too: a file that
+      // cannot honour it (FUSE, network filesystems) refuses it at once, so
+      // none that could wait on a server keeps the caller's memory.
+      const bool may_borrow = how == Route::Inline && (s.cb.aio_rw_flags & RWF_NOWAIT) != 0 && !facts.direct();
       r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], may_borrow, &large_scratch_kept_);
       if (r < 0) {
         s.drop_pins();

@@ -137,9 +137,7 @@ int Queue::unborrow(Slot& s) {
   borrowed_--;
   s.borrowed = false;
   const int r = to_scratch(s, s.iov.data(), static_cast<unsigned>(s.iov.size()), &large_scratch_kept_);
-  if (r < 0) return r;
-  bump(counters_[kCopied]);
-  return 0;
+  return r < 0 ? r : 0;
 }
 
 int64_t Queue::copy_out(uint32_t slot, int32_t res, const struct iovec* parts, unsigned count) {

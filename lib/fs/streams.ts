@@ -38,8 +38,10 @@ export const DEFAULT_WRITE_BEHIND = knob('LINUX_AIO_FS_WRITE_BEHIND', 4);
 const DIRECT_READ_CHUNK = knob('LINUX_AIO_FS_DIRECT_READ_CHUNK', 1 << 20);
 /** Smallest request of a buffered read stream (default: highWaterMark itself). */
 const BUFFERED_READ_CHUNK = knob('LINUX_AIO_FS_BUFFERED_READ_CHUNK', 1);
-/** Read streams take their requests' memory from blocks of this size. */
+/** Read streams take their requests' memory from blocks of up to this size… */
 const READ_BLOCK = 2 << 20;
+/** …for requests of at least this size. */
+const MIN_BLOCK_SLICE = 16 * 1024;
 /** Smallest request of an O_DIRECT write stream (its chunks are gathered to this). */
 const DIRECT_WRITE_CHUNK = 512 * 1024;
 
@@ -78,16 +80,17 @@ interface Pending {
 }
 
 /**
- * Whether the file's size says where it ends: regular files with a size, block
- * devices. Others (pipes, sockets, character devices, procfs files of size 0) may
- * return short reads before their end: read one request at a time, until 0.
+ * Where the file ends, when its size says so: regular files with a size (their
+ * size), block devices (Infinity: fstat does not tell). null for others (pipes,
+ * sockets, character devices, procfs files of size 0), which may return short
+ * reads before their end: read one request at a time, until 0.
  */
-function sizeKnown(fd: number): boolean {
+function knownSize(fd: number): number | null {
   try {
     const st = fs.fstatSync(fd);
-    return (st.isFile() && st.size > 0) || st.isBlockDevice();
+    return st.isFile() && st.size > 0 ? st.size : st.isBlockDevice() ? Infinity : null;
   } catch {
-    return true;
+    return Infinity;
   }
 }
 
@@ -116,6 +119,7 @@ export class AioReadStream extends Readable {
   #ahead = 0;
   #followPosition: boolean;
   readonly #sized: boolean;
+  readonly #size: number; // Infinity when not known
   #block: Buffer | null = null;
   #blockUsed = 0;
 
@@ -149,7 +153,9 @@ export class AioReadStream extends Readable {
     this.#first = start ?? handle._position;
     this.#next = this.#first - (this.#first % this.#align);
     this.#limit = end === Infinity ? Infinity : end + 1;
-    this.#sized = sizeKnown(handle.fd);
+    const size = knownSize(handle.fd);
+    this.#sized = size !== null;
+    this.#size = size ?? Infinity;
     this.#readAhead = this.#sized ? readAhead : 1;
   }
 
@@ -237,15 +243,20 @@ export class AioReadStream extends Readable {
   }
 
   /**
-   * Memory for the next request: a slice of a 2 MiB package block (huge
-   * pages, filled in place: see owned_memory.h), a new block when it is used
-   * up. A delivered chunk keeps its block alive, as Node's pooled Buffers do.
+   * Memory for the next request. Requests of 16 KiB or more of a file whose
+   * size is known take a slice of a package block (filled in place, in huge
+   * pages from 2 MiB: owned_memory.h), as large as the rest of the range up to
+   * 2 MiB, a new one when it is used up. A delivered chunk keeps its block
+   * alive, as Node's pooled Buffers do; small chunks get their own memory so
+   * that a kept one holds no more than itself.
    */
   #take(len: number): Buffer {
     const align = Math.max(this.#memAlign, 4096);
+    if (this.#memAlign === 0 && (len < MIN_BLOCK_SLICE || !this.#sized)) return Buffer.allocUnsafeSlow(len);
     if (len > READ_BLOCK / 2) return allocAligned(len, align);
     if (this.#block === null || this.#blockUsed + len > this.#block.length) {
-      this.#block = allocAligned(READ_BLOCK, align);
+      const rest = Math.min(this.#limit, this.#size) - this.#next;
+      this.#block = allocAligned(Math.min(READ_BLOCK, Math.max(roundUp(rest + len, align), len)), align);
       this.#blockUsed = 0;
     }
     const buf = this.#block.subarray(this.#blockUsed, this.#blockUsed + len);

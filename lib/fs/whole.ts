@@ -44,8 +44,8 @@ const WRITE_CHUNK = WHOLE_IO.writeChunk;
 const WRITE_WINDOW = WHOLE_IO.writeWindow;
 /** Bytes per request when the size is unknown (procfs, pipes), as Node's 64 KiB. */
 const UNKNOWN_CHUNK = 64 * 1024;
-/** readFile results from this size on are allocAligned memory. */
-const OWNED_RESULT = 1 << 20;
+/** readFile results from this size on are allocAligned memory (mapped, so not zeroed twice: owned_memory.h). */
+const OWNED_RESULT = 2 << 20;
 /** Node's kIoMaxLength: the largest file readFile returns. */
 const IO_MAX = 2 ** 31 - 1;
 

@@ -65,6 +65,19 @@ describe.each(IMPLS)('%s: streams', (name, m) => {
     }
   });
 
+  test('a kept chunk holds little more memory than itself: small chunks, small files', async () => {
+    // linux-aio/fs slices large requests out of shared package blocks; small
+    // chunks and the blocks of small files must not pin megabytes.
+    const data = pattern(100 * 1024, 12);
+    for (const [highWaterMark, most] of [[1024, 16384], [65536, 128 * 1024]]) {
+      const fh = await m.open(fileWith(data));
+      const { chunks, error } = await drain(fh.createReadStream({ highWaterMark }));
+      expect(error).toBe(null);
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+      expect(Math.max(...chunks.map((c) => c.buffer.byteLength))).toBeLessThanOrEqual(most);
+    }
+  });
+
   test('start, end (inclusive), encoding; autoClose: false keeps the handle', async () => {
     const data = Buffer.from('0123456789abcdefghij'.repeat(1000));
     const fh = await m.open(fileWith(data));
