@@ -77,6 +77,8 @@ interface Pending {
   buf: Buffer;
   n: number; // -1 while in flight
   error: unknown;
+  sent: number; // next position to deliver; -1 until the read is done and looked at
+  end: number; // where its wanted bytes end
 }
 
 /**
@@ -172,39 +174,49 @@ export class AioReadStream extends Readable {
 
   override _read(): void {
     this.#want = true;
-    this.#pump();
+    // read() calls this, then takes what was pushed meanwhile together with
+    // what it held: pushing now would join two chunks into a copy.
+    if (this.readableLength === 0) this.#pump();
+    else process.nextTick(() => this.#pump());
   }
 
   #pump(): void {
+    // One chunk per push, and no more while the consumer wants none: chunks
+    // pushed together would be joined (copied) by a read() that takes them all.
     while (this.#want && this.#queue.length > 0 && this.#queue[0].n >= 0) {
-      const r = this.#queue.shift()!;
+      const r = this.#queue[0];
       if (r.error !== null) {
         this.#eof = true;
         this.#queue = [];
         this.destroy(r.error as Error);
         return;
       }
-      const from = Math.max(r.pos, this.#first);
-      const to = Math.min(r.pos + r.n, this.#limit);
-      // A short read ends a file whose size is known; others end at a read of 0.
-      const short = this.#sized ? r.n < r.len : r.n === 0;
-      if (!this.#sized) this.#next = r.pos + r.n;
-      if (short || to >= this.#limit) {
-        this.#eof = true;
-        this.#queue = []; // later reads, if any, are past the end
-      }
-      if (to > from) {
-        this.bytesRead += to - from;
-        if (this.#followPosition) this.handle._seek(to);
-        if (from === r.pos && to === r.pos + r.len && r.len <= this.#piece) {
-          this.#want = this.push(r.buf);
-        } else {
-          for (let at = from; at < to && !this.destroyed; at += this.#piece) {
-            this.#want = this.push(r.buf.subarray(at - r.pos, Math.min(at + this.#piece, to) - r.pos));
-          }
+      if (r.sent < 0) {
+        // First look at a finished read: what of it is wanted, and whether the file ends here.
+        r.sent = Math.max(r.pos, this.#first);
+        r.end = Math.min(r.pos + r.n, this.#limit);
+        // A short read ends a file whose size is known; others end at a read of 0.
+        const short = this.#sized ? r.n < r.len : r.n === 0;
+        if (!this.#sized) this.#next = r.pos + r.n;
+        if (short || r.end >= this.#limit) {
+          this.#eof = true;
+          this.#queue.length = 1; // later reads, if any, are past the end
         }
-        if (this.destroyed) return;
+        if (r.end > r.sent) {
+          this.bytesRead += r.end - r.sent;
+          if (this.#followPosition) this.handle._seek(r.end);
+        }
       }
+      if (r.sent < r.end) {
+        const whole = r.sent === r.pos && r.end === r.pos + r.len && r.len <= this.#piece;
+        const to = whole ? r.end : Math.min(r.sent + this.#piece, r.end);
+        const chunk = whole ? r.buf : r.buf.subarray(r.sent - r.pos, to - r.pos);
+        r.sent = to;
+        this.#want = this.push(chunk);
+        if (this.destroyed) return;
+        if (r.sent < r.end) continue;
+      }
+      this.#queue.shift();
       if (this.#eof) {
         this.push(null);
         return;
@@ -223,7 +235,7 @@ export class AioReadStream extends Readable {
       const len = Math.min(this.#ioLen, roundUp(this.#limit - pos, this.#align));
       this.#next += len;
       const buf = this.#take(len);
-      const r: Pending = { pos, len, buf, n: -1, error: null };
+      const r: Pending = { pos, len, buf, n: -1, error: null, sent: -1, end: 0 };
       this.#queue.push(r);
       this.#ahead++;
       this.handle._xfer(false, buf, pos).then(

@@ -37,6 +37,19 @@ t('open with direct: true sets O_DIRECT and reports the alignment', async () => 
   await fh2.close();
 });
 
+t('a direct read stream hands a read() consumer one highWaterMark chunk at a time', async () => {
+  // Its 1 MiB requests are delivered in highWaterMark pieces; pushed all at
+  // once, a read() taking everything buffered (for await) would get them
+  // joined into one new copy.
+  const data = pattern(4 * 1024 * 1024 + 100, 13);
+  const fh = await aiofs.open(fileWith(data, 'chunks'), 'r', undefined, { direct: true });
+  const chunks = [];
+  for await (const c of fh.createReadStream({ highWaterMark: 65536 })) chunks.push(c);
+  expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  expect(chunks.slice(0, -1).map((c) => c.length)).toEqual(chunks.slice(0, -1).map(() => 65536));
+  expect(chunks.length).toBe(65);
+});
+
 t('readFile with direct: odd sizes, from the start and from an unaligned current position', async () => {
   for (const size of [0, 1, 4095, 4097, (1 << 20) * 3 + 77]) {
     const data = pattern(size, size + 1);
