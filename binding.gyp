@@ -31,6 +31,10 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-unused-parameter"],
+      # Never unloaded: Node dlcloses an addon when the last worker thread that
+      # loaded it exits, while the addon's own threads (helpers, a context's
+      # background io_destroy) still run its code.
+      "ldflags": ["-Wl,-z,nodelete"],
       "conditions": [
         ["linux_aio_sanitize==1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-O1", "-g"],

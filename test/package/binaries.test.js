@@ -1,7 +1,7 @@
 // Every prebuilt binary, read with readelf: the right machine, only the C
 // library as a dependency (no libstdc++, libc++ or libgcc_s from the system),
-// glibc symbol versions no newer than the 2.28 the glibc builds promise, only
-// the Node-API entry points exported, and every symbol it needs provided by
+// glibc symbol versions no newer than the 2.28 the glibc builds promise, never
+// unloaded (NODELETE), only the Node-API entry points exported, and every symbol it needs provided by
 // Node (napi_*, uv_*) or by the C library.
 'use strict';
 const fs = require('fs');
@@ -79,6 +79,10 @@ if (!readelf) {
       expect(info.machine).toBe(MACHINE[b.arch]);
       expect(info.type).toBe('DYN');
       expect(run(readelf, ['-S', '-W', b.file]).stdout).not.toMatch(/\.symtab|\.debug_info/);
+    });
+
+    test('is never unloaded (NODELETE: its threads outlive the worker that loaded it)', () => {
+      expect(run(readelf, ['-d', '-W', b.file]).stdout).toMatch(/\(FLAGS_1\)\s+Flags:.*\bNODELETE\b/);
     });
 
     test('exports only the Node-API entry points', () => {
