@@ -68,11 +68,19 @@ struct EntryViews {
   std::vector<int32_t> error;
 };
 
+// Asked only for memory that is not the package's (so the hot path with
+// allocAligned buffers makes no system call for it): may the request borrow
+// the caller's memory? No when ask is null.
+struct BorrowQuery {
+  bool (*ask)(void* arg);
+  void* arg;
+};
+
 // Points s.cb at memory that stays valid until the request is done: pinned
-// allocAligned blocks, scratch (slot_memory.cc), or with may_borrow, the
+// allocAligned blocks, scratch (slot_memory.cc), or where borrow says so, the
 // caller's memory itself (Slot::borrowed). 1 when it copies through scratch,
 // 0 when not, or a negative errno.
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count, bool may_borrow, size_t* large_kept);
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, BorrowQuery borrow, size_t* large_kept);
 
 struct Completion {
   uint32_t slot;

@@ -138,8 +138,10 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
       // memory as it is: no copy through scratch. RWF_NOWAIT too: a file that
       // cannot honour it (FUSE, network filesystems) refuses it at once, so
       // none that could wait on a server keeps the caller's memory.
-      const bool may_borrow = how == Route::Inline && (s.cb.aio_rw_flags & RWF_NOWAIT) != 0 && !facts.direct();
-      r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], may_borrow, &large_scratch_kept_);
+      BorrowQuery borrow = {nullptr, &facts};
+      if (how == Route::Inline && (s.cb.aio_rw_flags & RWF_NOWAIT) != 0)
+        borrow.ask = [](void* f) { return !static_cast<FdFacts*>(f)->direct(); };
+      r = plan_memory(s, views.parts.data() + views.first[i], views.first[i + 1] - views.first[i], borrow, &large_scratch_kept_);
       if (r < 0) {
         s.drop_pins();
         e[kSqStatus] = r;

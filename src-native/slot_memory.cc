@@ -108,7 +108,7 @@ int to_scratch(Slot& s, const struct iovec* parts, unsigned count, size_t* large
 
 // Points the slot's iocb at memory that stays valid until the request is done:
 // 0, or a negative errno (EFAULT: the views no longer hold what the call named).
-int plan_memory(Slot& s, const struct iovec* parts, unsigned count, bool may_borrow, size_t* large_kept) {
+int plan_memory(Slot& s, const struct iovec* parts, unsigned count, BorrowQuery borrow, size_t* large_kept) {
   uint64_t total = 0;
   for (unsigned k = 0; k < count; k++) total += parts[k].iov_len;
   // A view keeps its offset and length for life, but reads as empty once its
@@ -124,7 +124,7 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count, bool may_bor
     else s.pins.push_back(b);
   }
   if (!owned) s.drop_pins();
-  if (!owned && !may_borrow) return to_scratch(s, parts, count, large_kept);
+  if (!owned && (borrow.ask == nullptr || !borrow.ask(borrow.arg))) return to_scratch(s, parts, count, large_kept);
   // Package memory, pinned; or the caller's own, borrowed for the length of
   // this submit() (queue.h: Slot::borrowed).
   s.borrowed = !owned;
