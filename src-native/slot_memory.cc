@@ -99,7 +99,6 @@ int to_scratch(Slot& s, const struct iovec* parts, unsigned count, size_t* large
     if (write && from[k].iov_len > 0) std::memcpy(s.iov[k].iov_base, from[k].iov_base, from[k].iov_len);
   }
   s.copy_out = !write;
-  s.borrowed = false;
   aim_iocb(s);
   return 1;
 }
@@ -134,8 +133,7 @@ int plan_memory(Slot& s, const struct iovec* parts, unsigned count, BorrowQuery 
 }
 
 int Queue::unborrow(Slot& s) {
-  borrowed_--;
-  s.borrowed = false;
+  end_borrow(s);
   const int r = to_scratch(s, s.iov.data(), static_cast<unsigned>(s.iov.size()), &large_scratch_kept_);
   return r < 0 ? r : 0;
 }

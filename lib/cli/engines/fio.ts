@@ -34,7 +34,7 @@ export function fioArgs(job: Job, ioengine: 'libaio' | 'io_uring' = 'libaio'): s
     `--filename=${job.filename.replace(/:/g, '\\:')}`,
     `--rw=${job.rw}`,
     `--bs=${job.bs}`,
-    `--size=${job.size}`,
+    `--size=${regionSize(job)}`, // each job's share (all of it with one job)
     `--ioengine=${ioengine}`,
     `--iodepth=${job.iodepth}`,
     `--direct=${job.direct ? 1 : 0}`,
@@ -54,9 +54,7 @@ export function fioArgs(job: Job, ioengine: 'libaio' | 'io_uring' = 'libaio'): s
   if (job.rw === 'randrw') args.push('--rwmixread=50');
   if (job.numjobs > 1) {
     // Job i on [i * region, (i + 1) * region), reported as one group.
-    const region = regionSize(job);
-    args[args.indexOf(`--size=${job.size}`)] = `--size=${region}`;
-    args.push(`--numjobs=${job.numjobs}`, `--offset_increment=${region}`, '--group_reporting');
+    args.push(`--numjobs=${job.numjobs}`, `--offset_increment=${regionSize(job)}`, '--group_reporting');
   }
   if (!writes(job.rw)) args.push('--readonly');
   return args;
