@@ -3,7 +3,7 @@
 // without a prototype (found by the fuzzer), and for symbols in templates.
 import { inspect } from 'util';
 import { AbortError, closedError } from './errors';
-import { AioCounters, Engine } from './engine';
+import { AioCounters, Engine, Request } from './engine';
 import { OP_NAMES, PromiseRequest } from './promise-request';
 import { setupError } from './setup-error';
 import { FLAG_USER_NOWAIT, isData, limits, Op, RWF_APPEND, RWF_DSYNC, RWF_NOWAIT, RWF_SYNC } from './native';
@@ -170,6 +170,16 @@ export class AioContext {
   /** @internal */
   get engine(): Engine {
     return this.#engine;
+  }
+
+  /**
+   * Hands the engine a request built elsewhere, with its view fixed and its
+   * position checked (AioFileHandle's read and write).
+   * @internal
+   */
+  _enqueue(req: Request): void {
+    if (this.#closed) throw closedError();
+    this.#engine.enqueue(req);
   }
 
   #data(op: Op, fd: Fd, buf: unknown, position: unknown, options: OpOptions | undefined): Promise<number | void> {

@@ -45,6 +45,30 @@ export class PromiseRequest extends Request {
   }
 }
 
-function requestError(req: PromiseRequest, errno: number, atSubmit: boolean): CodedError {
+/**
+ * A request that calls `onDone` when it settles instead of settling a promise
+ * of its own: AioFileHandle's read and write, whose own promise is then the
+ * only one per request.
+ * @internal
+ */
+export class CallbackRequest extends Request {
+  constructor(
+    op: Op.Read | Op.Write,
+    fd: number,
+    buf: ArrayBufferView,
+    pos: Split,
+    readonly position: number | bigint,
+    /** res: the bytes moved, or -errno with its Node-shaped error. */
+    readonly onDone: (res: number, err: CodedError | null) => void,
+  ) {
+    super(op, fd, buf, pos.lo, pos.hi, 0, 0);
+  }
+
+  done(res: number, atSubmit: boolean): void {
+    this.onDone(res, res >= 0 ? null : requestError(this, -res, atSubmit));
+  }
+}
+
+function requestError(req: Request & { readonly position: number | bigint | undefined }, errno: number, atSubmit: boolean): CodedError {
   return ioError(errno, atSubmit ? 'io_submit' : OP_NAMES[req.op], { fd: req.fd, position: req.position, buffers: req.views });
 }

@@ -2,9 +2,12 @@
 import * as fs from 'fs';
 import type { FileHandle } from 'fs/promises';
 import { createInterface, Interface as ReadlineInterface } from 'readline';
-import type { AioContext } from '../context';
+import { AioContext } from '../context';
 import { invalidArgType, outOfRange } from '../errors';
-import { binding } from '../native';
+import { binding, Op } from '../native';
+import { CallbackRequest } from '../promise-request';
+import { Split, splitPosition } from '../validate';
+import { fixView } from '../views';
 import {
   checkBufferArg,
   checkBufferArray,
@@ -136,6 +139,8 @@ export class AioFileHandle {
   #fh: FileHandle | null;
   #fd: number;
   #ctx: AioContext;
+  // An AioContext of this package, which takes requests built here (#transfer).
+  readonly #ownContext: boolean;
   #align: Alignment | null;
   #append: boolean;
   #closed = false;
@@ -161,6 +166,7 @@ export class AioFileHandle {
     this.#viaNode = stream;
     adoptDispose(fh);
     this.#ctx = ctx;
+    this.#ownContext = ctx instanceof AioContext;
     this.#align = align;
     this.#append = (flags & fs.constants.O_APPEND) !== 0;
   }
@@ -305,47 +311,66 @@ export class AioFileHandle {
     );
   }
 
-  // The hot path of read/write: one promise reaction per request.
+  // The hot path of read/write: the request settles this call's promise
+  // itself (no promise of the context's in between).
   #transfer<B, R>(write: boolean, v: ArrayBufferView, position: number | bigint | null, buf: B, wrap: (n: number, buf: B) => R): Promise<R> {
     let p: number | bigint;
     let ticket = 0;
     if (position === null) {
       p = this.#pos;
       if (this.#align !== null) this._checkDirect([v], p);
-      this.#pos = p + v.byteLength;
-      ticket = ++this.#seq;
     } else {
       p = position;
       if (this.#align !== null) this._checkDirect([v], p);
     }
-    this.#pending++;
-    const io = this.#viaNode ? this.#nodeXfer(write, v, p) : write ? this.#ctx.write(this.#fd, v, p) : this.#ctx.read(this.#fd, v, p);
-    if (ticket === 0) {
-      // An explicit position (the common case of random I/O): two closures, one reaction.
-      return io.then(
-        (n) => {
-          this.#release();
-          return wrap(n, buf);
-        },
-        (e: unknown) => {
-          this.#release();
-          return this.#recover(write, toErr(e), v, p).then((n) => wrap(n, buf));
-        },
-      );
+    if (this.#viaNode || !this.#ownContext) return this.#transferChained(write, v, position === null, p, buf, wrap);
+    const pos: Split = { lo: 0, hi: 0 };
+    splitPosition(p, pos);
+    const fixed = fixView(v, 'buffer');
+    if (position === null) {
+      this.#pos = (p as number) + v.byteLength;
+      ticket = ++this.#seq;
     }
-    const done = (n: number): R => {
-      if (ticket !== 0 && this.#seq === ticket) this.#pos = write && this.#append ? this.#endOfFile((p as number) + n) : (p as number) + n;
-      return wrap(n, buf);
-    };
-    return io.then(
-      (n) => {
+    this.#pending++;
+    return new Promise<R>((resolve, reject) => {
+      const onDone = (n: number, err: Error | null): void => {
         this.#release();
-        return done(n);
+        if (err === null) {
+          if (ticket !== 0) this.#advance(ticket, write, p as number, n);
+          resolve(wrap(n, buf));
+          return;
+        }
+        if (ticket !== 0) this._settle(ticket, p as number);
+        this.#recover(write, err, v, p).then((k) => {
+          if (ticket !== 0) this.#advance(ticket, write, p as number, k);
+          resolve(wrap(k, buf));
+        }, reject);
+      };
+      try {
+        this.#ctx._enqueue(new CallbackRequest(write ? Op.Write : Op.Read, this.#fd, fixed, pos, p, onDone));
+      } catch (err) {
+        onDone(0, toErr(err)); // the context is closed
+      }
+    });
+  }
+
+  // The position after a transfer that claimed it moved n bytes, unless a later claim came since.
+  #advance(ticket: number, write: boolean, p: number, n: number): void {
+    if (this.#seq === ticket) this.#pos = write && this.#append ? this.#endOfFile(p + n) : p + n;
+  }
+
+  // #transfer through _xfer's promise: for files that take no kernel AIO (see
+  // #recover), and for a context that is not an AioContext (a wrapper of one).
+  #transferChained<B, R>(write: boolean, v: ArrayBufferView, claim: boolean, p: number | bigint, buf: B, wrap: (n: number, buf: B) => R): Promise<R> {
+    const ticket = claim ? this._claim(v.byteLength)[1] : 0;
+    return this._xfer(write, v, p).then(
+      (n) => {
+        if (ticket !== 0) this.#advance(ticket, write, p as number, n);
+        return wrap(n, buf);
       },
       (e: unknown) => {
-        this.#release();
         if (ticket !== 0) this._settle(ticket, p as number);
-        return this.#recover(write, toErr(e), v, p).then(done);
+        throw e;
       },
     );
   }

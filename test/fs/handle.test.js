@@ -351,3 +351,41 @@ describe.each(IMPLS)('%s: FileHandle', (name, m) => {
     expect(JSON.parse(r.stdout)).toEqual({ code: 'EACCES', syscall: 'open', path: file });
   });
 });
+
+describe('linux-aio/fs: the context a handle uses', () => {
+  const { AioContext } = require('linux-aio');
+  const aiofs = require('linux-aio/fs');
+
+  test("read and write through the handle's own AioContext, and through a wrapper of one", async () => {
+    const ctx = new AioContext();
+    const wrapper = {};
+    for (const op of ['read', 'write', 'readv', 'writev', 'fsync', 'fdatasync']) wrapper[op] = (...args) => ctx[op](...args);
+    for (const context of [ctx, wrapper]) {
+      const file = await fileWith('0123456789');
+      const fh = await aiofs.open(file, 'r+', undefined, { context });
+      const b = Buffer.alloc(4);
+      expect((await fh.read(b, 0, 4, null)).bytesRead).toBe(4);
+      expect(b.toString()).toBe('0123');
+      expect((await fh.write('ab', null)).bytesWritten).toBe(2); // at the current position, 4
+      expect((await fh.read(b, 0, 4, 2)).bytesRead).toBe(4);
+      expect(b.toString()).toBe('23ab');
+      const [r1, r2] = await Promise.all([fh.read(Buffer.alloc(2), 0, 2, null), fh.read(Buffer.alloc(9), 0, 9, null)]);
+      expect([r1.buffer.toString(), r2.bytesRead, r2.buffer.subarray(0, 2).toString()]).toEqual(['67', 2, '89']);
+      await fh.close();
+      expect(fs.readFileSync(file, 'utf8')).toBe('0123ab6789');
+    }
+    expect(ctx.stats().completed).toBe(10);
+    await ctx.close();
+  });
+
+  test('a closed context: read and write reject ERR_AIO_CLOSED and the position does not move', async () => {
+    const ctx = new AioContext();
+    const fh = await aiofs.open(await fileWith('0123456789'), 'r+', undefined, { context: ctx });
+    await fh.read(Buffer.alloc(3), 0, 3, null);
+    await ctx.close();
+    await expect(fh.read(Buffer.alloc(3), 0, 3, null)).rejects.toMatchObject({ code: 'ERR_AIO_CLOSED' });
+    await expect(fh.write('xy', null)).rejects.toMatchObject({ code: 'ERR_AIO_CLOSED' });
+    expect(fh._position).toBe(3);
+    await fh.close();
+  });
+});

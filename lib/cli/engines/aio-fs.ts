@@ -3,7 +3,7 @@
 // does with AioContext: what the fs-shaped API costs over the raw one.
 import { AioContext } from '../../context';
 import { open } from '../../fs/open';
-import { makeBuffers, runLoops, Workload } from '../workload';
+import { bytesMoved, makeBuffers, runLoops, Workload } from '../workload';
 import type { EngineRunner, WorkerJob } from './types';
 
 /** Opens the file through linux-aio/fs (direct: true for --direct). */
@@ -15,9 +15,7 @@ export async function aioFsEngine(job: WorkerJob, w: Workload): Promise<EngineRu
 
   return {
     async run() {
-      await runLoops(w, buffers, async (write, buf, pos) =>
-        write ? (await fh.write(buf, 0, bs, pos)).bytesWritten : (await fh.read(buf, 0, bs, pos)).bytesRead,
-      );
+      await runLoops(w, buffers, (write, buf, pos) => (write ? fh.write(buf, 0, bs, pos) : fh.read(buf, 0, bs, pos)), bytesMoved);
     },
     async close() {
       await fh.close();

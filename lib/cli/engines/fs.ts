@@ -2,7 +2,7 @@
 // loops as in `aio`. They differ only in UV_THREADPOOL_SIZE, which the parent sets
 // in the child's environment (libuv reads it once, when its pool starts).
 import * as fs from 'fs';
-import { makeBuffers, runLoops, Workload } from '../workload';
+import { bytesMoved, makeBuffers, runLoops, Workload } from '../workload';
 import type { EngineRunner, WorkerJob } from './types';
 
 /** Opens the file as a FileHandle (with O_DIRECT for --direct: same buffers, same alignment). */
@@ -14,8 +14,7 @@ export async function fsEngine(job: WorkerJob, w: Workload): Promise<EngineRunne
 
   return {
     async run() {
-      await runLoops(w, buffers, async (write, buf, pos) =>
-          write ? (await fh.write(buf, 0, bs, pos)).bytesWritten : (await fh.read(buf, 0, bs, pos)).bytesRead);
+      await runLoops(w, buffers, (write, buf, pos) => (write ? fh.write(buf, 0, bs, pos) : fh.read(buf, 0, bs, pos)), bytesMoved);
     },
     async close() {
       await fh.close();
