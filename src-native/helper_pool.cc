@@ -16,6 +16,9 @@ namespace {
 
 // The most jobs of one lane taken together.
 constexpr size_t kBatch = 64;
+// The most parallel jobs (lane -1) of one owner taken together: enough to
+// share one wait for the disk, few enough to leave work for other threads.
+constexpr size_t kParallelBatch = 16;
 // The most stream threads at once (one per pipe, socket or tty with requests
 // waiting): past that, a stream request fails EAGAIN.
 constexpr unsigned kMaxStreamThreads = 1024;
@@ -109,11 +112,13 @@ std::vector<HelperJob> HelperPool::enqueue(const HelperJob* jobs, size_t n) {
   PoolState& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   size_t file_jobs = 0;
+  size_t batchable = 0;  // parallel jobs that are taken together (next_job)
   for (size_t i = 0; i < n; i++) {
     const HelperJob& job = jobs[i];
     if (!job.stream) {
       s.jobs.push_back(job);
       file_jobs++;
+      if (job.lane == -1 && job.run_batch != nullptr) batchable++;
       continue;
     }
     // A stream lane gets a thread of its own, which keeps the lane until it
@@ -141,10 +146,13 @@ std::vector<HelperJob> HelperPool::enqueue(const HelperJob* jobs, size_t n) {
     s.threads++;
     s.waiting++;  // counts as a sleeper until it runs (it takes a job at once)
   }
-  if (file_jobs == 1)
-    s.work.notify_one();
-  else if (file_jobs > 1)
+  // One sleeper woken per job, or per batch that one thread will take whole:
+  // a woken thread that finds nothing left costs two context switches.
+  const size_t wake = file_jobs - batchable + (batchable + kParallelBatch - 1) / kParallelBatch;
+  if (wake >= s.waiting)
     s.work.notify_all();
+  else
+    for (size_t i = 0; i < wake; i++) s.work.notify_one();
   return refused;
 }
 
@@ -170,6 +178,16 @@ bool HelperPool::next_job(std::vector<HelperJob>* out, bool stream_lane, void* o
           ++it;
         }
       }
+    } else if (first.run_batch != nullptr) {
+      // Parallel jobs have no order to keep: the owner's others of this kind.
+      while (it != s.jobs.end() && out->size() < kParallelBatch) {
+        if (it->owner == first.owner && it->lane == -1 && it->run_batch == first.run_batch) {
+          out->push_back(*it);
+          it = s.jobs.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
     if (!stream_lane && first.lane != -1) s.busy_lanes.emplace_back(first.owner, first.lane);
     if (!stream_lane) s.file_jobs -= static_cast<unsigned>(out->size());
@@ -183,6 +201,8 @@ bool HelperPool::next_job(std::vector<HelperJob>* out, bool stream_lane, void* o
 // jobs until there are none, then gives the lane up and ends.
 void HelperPool::worker(bool stream_lane, void* owner, int lane) {
   PoolState& s = state();
+  // Named for top -H, perf and /proc/<pid>/task/*/comm (at most 15 characters).
+  pthread_setname_np(pthread_self(), stream_lane ? "laio-stream" : "laio-helper");
   std::vector<HelperJob> batch;
   batch.reserve(kBatch);
   std::unique_lock<std::mutex> lock(s.mu);

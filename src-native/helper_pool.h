@@ -14,7 +14,8 @@
 //
 // Jobs with the same (owner, lane) run one at a time in FIFO order; that is how
 // writes to one fd keep the order they were issued in. Lane -1 runs in parallel.
-// A lane's queued jobs that share a run_batch are taken together, in order.
+// A lane's queued jobs that share a run_batch are taken together, in order; so
+// are up to 16 of one owner's parallel jobs that share one, in no set order.
 // Every helper thread blocks every signal: a signal meant for the process never
 // interrupts a request (EINTR) and is never handled on these threads.
 #pragma once

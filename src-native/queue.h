@@ -191,6 +191,7 @@ class Queue {
   static void run_resubmit(HelperJob& job);
   static void run_resubmit_batch(HelperJob* jobs, unsigned n);
   static void run_cold_read(HelperJob& job);
+  static void run_cold_read_batch(HelperJob* jobs, unsigned n);
   void flush_jobs();
   long submit_retrying(struct iocb** p, long n);  // helper threads only
   long submit_blocking(struct iocb cb, int fd);

@@ -283,7 +283,7 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect
     close(fd);
     return -EBADF;
   }
-  auto batch = run == run_resubmit ? run_resubmit_batch : nullptr;
+  auto batch = run == run_resubmit ? run_resubmit_batch : run == run_cold_read ? run_cold_read_batch : nullptr;
   staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane, stream});
   return 0;
 }
