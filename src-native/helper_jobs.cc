@@ -138,38 +138,101 @@ void Queue::run_cold_read(HelperJob& job) {
   q->after_blocking(job, q->submit_blocking(cb, job.fd), true);
 }
 
-// Cold reads taken together: every one first tries the page cache, which for
-// a miss also starts the disk read (readahead runs under RWF_NOWAIT); then the
-// misses go in one blocking io_submit, whose reads find their pages arriving
-// together: one wait for the batch instead of a thread asleep per read.
-void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
-  auto* q = static_cast<Queue*>(jobs[0].owner);
-  thread_local std::vector<struct iocb> cbs;
-  thread_local std::vector<struct iocb*> ptrs;
-  thread_local std::vector<HelperJob*> missed;
-  cbs.resize(n);
-  ptrs.resize(n);
-  missed.clear();
-  for (unsigned i = 0; i < n; i++) {
-    Slot& s = q->slots_[jobs[i].slot];
-    const struct iocb cb = s.cb;  // copied before the slot can complete
-    bump(q->counters_[kSubmitted]);
+namespace {
+
+// The most cold reads one helper tries in the page cache with one io_submit.
+constexpr unsigned kProbeBatch = 64;
+
+// This helper thread's own kernel AIO context, for those tries: an io_submit
+// of several requests plugs the block layer, so the disk reads that their
+// misses start reach the device together, one notification (a VM exit on a
+// virtio disk, ~30 us of CPU here) instead of one per preadv2. 0: none.
+aio_context_t probe_context() {
+  thread_local aio_context_t ctx = 0;
+  thread_local bool asked = false;
+  if (!asked) {
+    asked = true;
+    if (io_setup(kProbeBatch, &ctx) < 0) ctx = 0;
+  }
+  return ctx;
+}
+
+// Tries n reads in the page cache (RWF_NOWAIT; a miss starts its disk read
+// and fails EAGAIN at once). got[i]: the bytes read, or -errno.
+void probe_cache(struct iocb* const* cbs, unsigned n, long* got) {
+  static thread_local struct io_event events[kProbeBatch];
+  const aio_context_t ctx = n > 1 && n <= kProbeBatch ? probe_context() : 0;
+  long submitted = 0;
+  if (ctx != 0) {
+    do {
+      submitted = io_submit(ctx, n, const_cast<struct iocb**>(cbs));
+    } while (submitted == -EINTR);
+    if (submitted < 0) submitted = 0;
+    // Buffered RWF_NOWAIT reads end inside io_submit; waiting covers a
+    // filesystem that would finish one later (the memory is the slot's).
+    for (long reaped = 0; reaped < submitted;) {
+      long r = io_getevents(ctx, submitted - reaped, submitted - reaped, events, nullptr);
+      if (r == -EINTR) continue;
+      if (r <= 0) break;  // not reachable for a live context: leave the rest as misses
+      for (long k = 0; k < r; k++) got[events[k].data] = static_cast<long>(events[k].res);
+      reaped += r;
+    }
+  }
+  for (unsigned i = static_cast<unsigned>(submitted); i < n; i++) {
+    const struct iocb* cb = cbs[i];
+    struct iovec one = {reinterpret_cast<void*>(cb->aio_buf), static_cast<size_t>(cb->aio_nbytes)};
+    const bool vec = cb->aio_lio_opcode == IOCB_CMD_PREADV;
     ssize_t r;
     do {
-      r = preadv2(jobs[i].fd, s.iov.data(), static_cast<int>(s.iov.size()), static_cast<off_t>(cb.aio_offset),
-                  static_cast<int>(cb.aio_rw_flags) | RWF_NOWAIT);
+      r = preadv2(static_cast<int>(cb->aio_fildes), vec ? reinterpret_cast<const struct iovec*>(cb->aio_buf) : &one,
+                  vec ? static_cast<int>(cb->aio_nbytes) : 1, static_cast<off_t>(cb->aio_offset),
+                  static_cast<int>(cb->aio_rw_flags));
     } while (r < 0 && errno == EINTR);
-    const bool hit = r >= 0 && static_cast<size_t>(r) == s.named;
+    got[i] = r < 0 ? -errno : r;
+  }
+}
+
+}  // namespace
+
+// Cold reads taken together: all are first tried in the page cache in one
+// io_submit of this thread's own (which for a miss also starts the disk read:
+// readahead runs under RWF_NOWAIT), then the misses go in one blocking
+// io_submit, whose reads find their pages arriving together: one wait for the
+// disk per batch instead of a thread asleep per read.
+void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
+  auto* q = static_cast<Queue*>(jobs[0].owner);
+  thread_local std::vector<struct iocb> cbs, probes;
+  thread_local std::vector<struct iocb*> ptrs;
+  thread_local std::vector<long> got;
+  thread_local std::vector<HelperJob*> missed;
+  cbs.resize(n);
+  probes.resize(n);
+  ptrs.resize(n);
+  got.assign(n, -EAGAIN);
+  for (unsigned i = 0; i < n; i++) {
+    cbs[i] = q->slots_[jobs[i].slot].cb;  // copied before the slot can complete
+    cbs[i].aio_fildes = static_cast<uint32_t>(jobs[i].fd);
+    bump(q->counters_[kSubmitted]);
+    probes[i] = cbs[i];
+    probes[i].aio_data = i;
+    probes[i].aio_rw_flags |= RWF_NOWAIT;
+    probes[i].aio_flags = 0;  // no eventfd: this thread reaps them
+    probes[i].aio_resfd = 0;
+    ptrs[i] = &probes[i];
+  }
+  probe_cache(ptrs.data(), n, got.data());
+  missed.clear();
+  for (unsigned i = 0; i < n; i++) {
+    const Slot& s = q->slots_[jobs[i].slot];
+    const bool hit = got[i] >= 0 && static_cast<size_t>(got[i]) == s.named;
     q->post_heat(s.user_fd, hit);
     if (hit) {
       close(jobs[i].fd);
       bump(q->counters_[kCompleted]);
-      q->post(jobs[i].slot, clamp_res(r));
+      q->post(jobs[i].slot, clamp_res(got[i]));
       continue;
     }
-    cbs[missed.size()] = cb;
-    cbs[missed.size()].aio_fildes = static_cast<uint32_t>(jobs[i].fd);
-    ptrs[missed.size()] = &cbs[missed.size()];
+    ptrs[missed.size()] = &cbs[i];
     missed.push_back(&jobs[i]);
   }
   const unsigned m = static_cast<unsigned>(missed.size());
