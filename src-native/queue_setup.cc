@@ -55,17 +55,18 @@ bool probe_nowait(aio_context_t ctx) {
 }
 
 // How many completions one wake-up takes from the ring: a quarter of the
-// depth, at least 8 (or the whole depth when it is smaller), at most 32. The
+// depth, at least 16 (or the whole depth when it is smaller), at most 32. The
 // requests those completions free go to the kernel together, and each
 // io_submit notifies the device once: a VM exit on a virtio disk, ~30 us of
 // CPU here, so small takes spend the loop's CPU on notifications (depth 32,
 // 4 per take: 61-71k IOPS at 14-16 us of CPU per request; 8: 79-99k at
-// 10-12 us). Taking the whole ring lets a deep queue drain and refill in
-// lockstep (depth 32, 32 per take: 95-122k against 144-157k with 8).
-// docs/internals.md has the runs. LINUX_AIO_REAP_BATCH overrides it.
+// 10-12 us; 16: the IOPS of 8 at 4.6 us against 5.7-5.8). Taking the whole
+// ring of a deeper queue lets it drain and refill in lockstep (depth 64: 32
+// per take 174-192k IOPS against 192-208k with 16). docs/internals.md has the
+// runs. LINUX_AIO_REAP_BATCH overrides it.
 unsigned reap_batch(unsigned depth) {
   const char* env = std::getenv("LINUX_AIO_REAP_BATCH");
-  long n = env != nullptr ? std::strtol(env, nullptr, 10) : std::min(std::max(depth / 4, std::min(depth, 8u)), 32u);
+  long n = env != nullptr ? std::strtol(env, nullptr, 10) : std::min(std::max(depth / 4, std::min(depth, 16u)), 32u);
   if (n < 1) n = 1;
   return n > static_cast<long>(depth) ? depth : static_cast<unsigned>(n);
 }
