@@ -191,6 +191,9 @@ bool HelperPool::next_job(std::vector<HelperJob>* out, bool stream_lane, void* o
     }
     if (!stream_lane && first.lane != -1) s.busy_lanes.emplace_back(first.owner, first.lane);
     if (!stream_lane) s.file_jobs -= static_cast<unsigned>(out->size());
+    // enqueue woke one sleeper per batch it foresaw; work this thread left
+    // (another kind, another owner's) must not wait for a disk to finish.
+    if (!stream_lane && s.file_jobs > 0 && s.waiting > 0) s.work.notify_one();
     count_running(s, first.owner, +1);
     return true;
   }

@@ -283,7 +283,10 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect
     close(fd);
     return -EBADF;
   }
-  auto batch = run == run_resubmit ? run_resubmit_batch : run == run_cold_read ? run_cold_read_batch : nullptr;
+  // Resubmissions are taken together only in a serial lane (a fd's writes):
+  // parallel ones may be reads of a file that refuses RWF_NOWAIT, whose disk
+  // reads nothing has started, and one io_submit would run them one by one.
+  auto batch = run == run_resubmit && lane != -1 ? run_resubmit_batch : run == run_cold_read ? run_cold_read_batch : nullptr;
   staged_jobs_.push_back({run, batch, this, static_cast<uint32_t>(&s - slots_.data()), fd, lane, stream});
   return 0;
 }

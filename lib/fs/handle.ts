@@ -139,7 +139,8 @@ export class AioFileHandle {
   #fh: FileHandle | null;
   #fd: number;
   #ctx: AioContext;
-  // An AioContext of this package, which takes requests built here (#transfer).
+  // An AioContext itself (not a subclass that may override read and write, nor
+  // a wrapper), which takes requests built here (#transfer).
   readonly #ownContext: boolean;
   #align: Alignment | null;
   #append: boolean;
@@ -166,7 +167,7 @@ export class AioFileHandle {
     this.#viaNode = stream;
     adoptDispose(fh);
     this.#ctx = ctx;
-    this.#ownContext = ctx instanceof AioContext;
+    this.#ownContext = Object.getPrototypeOf(ctx) === AioContext.prototype;
     this.#align = align;
     this.#append = (flags & fs.constants.O_APPEND) !== 0;
   }

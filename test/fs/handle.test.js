@@ -378,6 +378,27 @@ describe('linux-aio/fs: the context a handle uses', () => {
     await ctx.close();
   });
 
+  test('a subclass of AioContext that overrides read and write: the handle calls them', async () => {
+    const calls = [];
+    class Counting extends AioContext {
+      read(...args) {
+        calls.push('read');
+        return super.read(...args);
+      }
+      write(...args) {
+        calls.push('write');
+        return super.write(...args);
+      }
+    }
+    const ctx = new Counting();
+    const fh = await aiofs.open(await fileWith('0123456789'), 'r+', undefined, { context: ctx });
+    expect((await fh.read(Buffer.alloc(4), 0, 4, 0)).buffer.toString()).toBe('0123');
+    expect((await fh.write('xy', null)).bytesWritten).toBe(2);
+    expect(calls).toEqual(['read', 'write']);
+    await fh.close();
+    await ctx.close();
+  });
+
   test('a closed context: read and write reject ERR_AIO_CLOSED and the position does not move', async () => {
     const ctx = new AioContext();
     const fh = await aiofs.open(await fileWith('0123456789'), 'r+', undefined, { context: ctx });
