@@ -163,7 +163,9 @@ aio_context_t probe_context() {
 // Tries n reads in the page cache (RWF_NOWAIT; a miss starts its disk read
 // and fails EAGAIN at once). got[i]: the bytes read, or -errno.
 void probe_cache(struct iocb* const* cbs, unsigned n, long* got) {
-  static thread_local struct io_event events[kProbeBatch];
+  // On the stack, not thread_local: a prebuilt binary's thread-local storage
+  // must fit the little static TLS that glibc keeps for dlopen (binaries.test.js).
+  struct io_event events[kProbeBatch];
   const aio_context_t ctx = n > 1 && n <= kProbeBatch ? probe_context() : 0;
   long submitted = 0;
   if (ctx != 0) {

@@ -85,6 +85,15 @@ if (!readelf) {
       expect(run(readelf, ['-d', '-W', b.file]).stdout).toMatch(/\(FLAGS_1\)\s+Flags:.*\bNODELETE\b/);
     });
 
+    // A library loaded by dlopen whose TLS is initial-exec (STATIC_TLS) gets
+    // the few KiB of static TLS that glibc keeps spare, shared with every other
+    // such library: a 2 KiB thread_local array made the glibc binary fail to
+    // load ("cannot allocate memory in static TLS block").
+    test('keeps its thread-local storage small (under 1 KiB)', () => {
+      const tls = /^\s*TLS\s+\S+\s+\S+\s+\S+\s+\S+\s+(0x[0-9a-f]+)/m.exec(run(readelf, ['-l', '-W', b.file]).stdout);
+      expect(tls === null ? 0 : Number(tls[1])).toBeLessThan(1024);
+    });
+
     test('exports only the Node-API entry points', () => {
       expect(info.exported.sort()).toEqual(EXPORTS);
     });
