@@ -113,30 +113,8 @@ void Queue::run_resubmit_batch(HelperJob* jobs, unsigned n) {
   }
 }
 
-void Queue::run_cold_read(HelperJob& job) {
-  auto* q = static_cast<Queue*>(job.owner);
-  Slot& s = q->slots_[job.slot];
-  const struct iocb cb = s.cb;
-  const int user_fd = s.user_fd;
-  bump(q->counters_[kSubmitted]);
-  // The page cache first: a hit is served here and tells the loop the file warmed up.
-  const struct iovec* iov = s.iov.data();
-  const int cnt = static_cast<int>(s.iov.size());
-  const size_t want = s.named;
-  const int flags = static_cast<int>(cb.aio_rw_flags) | RWF_NOWAIT;
-  ssize_t r;
-  do {
-    r = preadv2(job.fd, iov, cnt, static_cast<off_t>(cb.aio_offset), flags);
-  } while (r < 0 && errno == EINTR);
-  q->post_heat(user_fd, r >= 0 && static_cast<size_t>(r) == want);
-  if (r >= 0 && static_cast<size_t>(r) == want) {
-    close(job.fd);
-    bump(q->counters_[kCompleted]);
-    q->post(job.slot, clamp_res(r));
-    return;
-  }
-  q->after_blocking(job, q->submit_blocking(cb, job.fd), true);
-}
+// One cold read: the batch of one (tried with preadv2, RWF_NOWAIT).
+void Queue::run_cold_read(HelperJob& job) { run_cold_read_batch(&job, 1); }
 
 namespace {
 
