@@ -197,6 +197,8 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   thread_local std::vector<struct iocb*> ptrs;
   thread_local std::vector<long> got;
   thread_local std::vector<HelperJob*> missed;
+  thread_local std::vector<Completion> hits;
+  thread_local std::vector<std::pair<int, bool>> heat;
   cbs.resize(n);
   probes.resize(n);
   ptrs.resize(n);
@@ -214,19 +216,22 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   }
   probe_cache(ptrs.data(), n, got.data());
   missed.clear();
+  hits.clear();
+  heat.clear();
   for (unsigned i = 0; i < n; i++) {
     const Slot& s = q->slots_[jobs[i].slot];
     const bool hit = got[i] >= 0 && static_cast<size_t>(got[i]) == s.named;
-    q->post_heat(s.user_fd, hit);
+    heat.emplace_back(s.user_fd, hit);
     if (hit) {
       close(jobs[i].fd);
       bump(q->counters_[kCompleted]);
-      q->post(jobs[i].slot, clamp_res(got[i]));
+      hits.push_back({jobs[i].slot, clamp_res(got[i])});
       continue;
     }
     ptrs[missed.size()] = &cbs[i];
     missed.push_back(&jobs[i]);
   }
+  q->post_batch(hits.data(), hits.size(), heat.data(), heat.size());
   const unsigned m = static_cast<unsigned>(missed.size());
   unsigned off = 0;
   while (off < m) {
@@ -242,9 +247,13 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   }
 }
 
-void Queue::post_heat(int fd, bool hit) {
-  std::lock_guard<std::mutex> lock(posted_mu_);
-  heat_posted_.emplace_back(fd, hit);
+void Queue::post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    posted_.insert(posted_.end(), done, done + n);
+    heat_posted_.insert(heat_posted_.end(), heat, heat + heat_n);
+  }
+  if (n > 0) post_wakeup();
 }
 
 void Queue::run_execute(HelperJob& job) {

@@ -196,7 +196,9 @@ class Queue {
   long submit_retrying(struct iocb** p, long n);  // helper threads only
   long submit_blocking(struct iocb cb, int fd);
   void after_blocking(HelperJob& job, long r, bool counted_here);
-  void post_heat(int fd, bool hit);  // any thread
+  // A helper batch's results and what they say of each fd's cache, under one
+  // lock and one wake-up of the loop (any thread).
+  void post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n);
   static void run_execute(HelperJob& job);
   static void run_stream(HelperJob& job);
   enum class Wait { Ready, Stop };
