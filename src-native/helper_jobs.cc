@@ -99,16 +99,25 @@ void Queue::run_resubmit_batch(HelperJob* jobs, unsigned n) {
     if (counted[i]) bump(q->counters_[kSubmitted]);
     ptrs[i] = &cbs[i];
   }
+  thread_local std::vector<HelperJob*> owners;
+  owners.resize(n);
+  for (unsigned i = 0; i < n; i++) owners[i] = &jobs[i];
+  q->submit_owned(ptrs.data(), owners.data(), n, counted.data());
+}
+
+// Submits n iocbs blocking, each for owners[i], whose fd dup is closed once the
+// kernel holds the file. io_submit names only the first iocb it refused: that
+// one fails (counted[i]: its submission was counted here), the rest go on.
+void Queue::submit_owned(struct iocb** ptrs, HelperJob* const* owners, unsigned n, const char* counted) {
   unsigned off = 0;
   while (off < n) {
-    long r = q->submit_retrying(ptrs.data() + off, n - off);
+    long r = submit_retrying(ptrs + off, n - off);
     if (r > 0) {
-      for (unsigned k = off; k < off + static_cast<unsigned>(r); k++) close(jobs[k].fd);
+      for (unsigned k = off; k < off + static_cast<unsigned>(r); k++) close(owners[k]->fd);
       off += static_cast<unsigned>(r);
       continue;
     }
-    // io_submit names only the first iocb it refused: that one fails, the rest go on.
-    q->after_blocking(jobs[off], r < 0 ? r : -EIO, counted[off]);
+    after_blocking(*owners[off], r < 0 ? r : -EIO, counted == nullptr || counted[off] != 0);
     off++;
   }
 }
@@ -232,19 +241,7 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
     missed.push_back(&jobs[i]);
   }
   q->post_batch(hits.data(), hits.size(), heat.data(), heat.size());
-  const unsigned m = static_cast<unsigned>(missed.size());
-  unsigned off = 0;
-  while (off < m) {
-    long r = q->submit_retrying(ptrs.data() + off, m - off);
-    if (r > 0) {
-      for (unsigned k = off; k < off + static_cast<unsigned>(r); k++) close(missed[k]->fd);
-      off += static_cast<unsigned>(r);
-      continue;
-    }
-    // io_submit names only the first iocb it refused: that one fails, the rest go on.
-    q->after_blocking(*missed[off], r < 0 ? r : -EIO, true);
-    off++;
-  }
+  q->submit_owned(ptrs.data(), missed.data(), static_cast<unsigned>(missed.size()), nullptr);  // all counted above
 }
 
 void Queue::post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n) {

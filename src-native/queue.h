@@ -196,6 +196,7 @@ class Queue {
   long submit_retrying(struct iocb** p, long n);  // helper threads only
   long submit_blocking(struct iocb cb, int fd);
   void after_blocking(HelperJob& job, long r, bool counted_here);
+  void submit_owned(struct iocb** ptrs, HelperJob* const* owners, unsigned n, const char* counted);
   // A helper batch's results and what they say of each fd's cache, under one
   // lock and one wake-up of the loop (any thread).
   void post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n);

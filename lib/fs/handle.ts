@@ -315,15 +315,9 @@ export class AioFileHandle {
   // The hot path of read/write: the request settles this call's promise
   // itself (no promise of the context's in between).
   #transfer<B, R>(write: boolean, v: ArrayBufferView, position: number | bigint | null, buf: B, wrap: (n: number, buf: B) => R): Promise<R> {
-    let p: number | bigint;
+    const p = position ?? this.#pos;
     let ticket = 0;
-    if (position === null) {
-      p = this.#pos;
-      if (this.#align !== null) this._checkDirect([v], p);
-    } else {
-      p = position;
-      if (this.#align !== null) this._checkDirect([v], p);
-    }
+    if (this.#align !== null) this._checkDirect([v], p);
     if (this.#viaNode || !this.#ownContext) return this.#transferChained(write, v, position === null, p, buf, wrap);
     const pos: Split = { lo: 0, hi: 0 };
     splitPosition(p, pos);
