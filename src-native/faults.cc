@@ -29,12 +29,13 @@ const Name kPoints[] = {{"io_setup", static_cast<int>(FaultPoint::IoSetup)},
                         {"io_submit", static_cast<int>(FaultPoint::IoSubmit)},
                         {"io_getevents", static_cast<int>(FaultPoint::IoGetevents)},
                         {"eventfd_read", static_cast<int>(FaultPoint::EventfdRead)},
-                        {"ring", static_cast<int>(FaultPoint::Ring)}};
+                        {"ring", static_cast<int>(FaultPoint::Ring)},
+                        {"helper_take", static_cast<int>(FaultPoint::HelperTake)}};
 
 const Name kActions[] = {{"EAGAIN", -EAGAIN}, {"EINTR", -EINTR},   {"ENOSYS", -ENOSYS},
                          {"EPERM", -EPERM},   {"EIO", -EIO},       {"ENOMEM", -ENOMEM},
                          {"EINVAL", -EINVAL}, {"EBADF", -EBADF},   {"partial", kFaultPartial},
-                         {"off", kFaultOff}};
+                         {"off", kFaultOff},   {"stall", kFaultStall}};
 
 int lookup(const Name* table, size_t n, const std::string& s, int fallback) {
   for (size_t i = 0; i < n; i++)

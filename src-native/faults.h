@@ -2,15 +2,18 @@
 //   LINUX_AIO_FAULTS="io_submit=EAGAIN%3,io_getevents=EINTR@2,ring=off"
 // Each rule is point=action[@N|%K]: fail only the Nth call, or every Kth call,
 // or (neither) every call. Actions are errno names, or "partial" for io_submit
-// (take only half of the batch), or "off" for ring (always use io_getevents).
+// (take only half of the batch), "off" for ring (always use io_getevents), or
+// "stall" for helper_take (the helper that takes a job holds the pool's lock
+// for 600 ms, as one preempted there would).
 #pragma once
 
 namespace laio {
 
-enum class FaultPoint { IoSetup, IoSubmit, IoGetevents, EventfdRead, Ring, Count };
+enum class FaultPoint { IoSetup, IoSubmit, IoGetevents, EventfdRead, Ring, HelperTake, Count };
 
 constexpr int kFaultPartial = -100000;  // io_submit: submit a prefix only
 constexpr int kFaultOff = -100001;      // ring: never read it from user space
+constexpr int kFaultStall = -100002;    // helper_take: hold the pool's lock a while
 
 // Parses the environment once; cheap and thread-safe afterwards.
 void faults_init();

@@ -6,7 +6,10 @@
 // Two kinds of job, so that one that waits for good delays no other:
 //  - file jobs (regular files, block devices) finish in bounded time. They run
 //    on shared threads, started one per queued job up to a cap (4 per CPU,
-//    8 to 64), which sleep on a condition variable when idle.
+//    8 to 64), which sleep on a futex when idle. An event loop queues them
+//    without taking the pool's lock (a parcel pushed with one atomic
+//    exchange) and wakes sleepers with FUTEX_WAKE: it never waits for a
+//    helper.
 //  - stream jobs (pipes, sockets, ttys) may wait for data that never comes.
 //    Each stream lane gets a thread of its own while it has work, outside the
 //    cap (up to kMaxStreamThreads), which waits in poll(2) and can be woken to
@@ -42,9 +45,10 @@ class HelperPool {
  public:
   static HelperPool& get();
 
-  // Queues n jobs under one lock. Returns the stream jobs that got no thread
-  // (none could be started, or kMaxStreamThreads run already): the caller
-  // fails them (EAGAIN) rather than leave them waiting for a thread.
+  // Queues n jobs, the file jobs without waiting for any lock (an event loop
+  // calls it, however busy the helpers are). Returns the stream jobs that got
+  // no thread (none could be started, or kMaxStreamThreads run already): the
+  // caller fails them (EAGAIN) rather than leave them waiting for a thread.
   std::vector<HelperJob> enqueue(const HelperJob* jobs, size_t n);
   // Removes the owner's job for slot if it has not started; returns its fd
   // (for the caller to close), or -1 when it is running or done.
@@ -55,6 +59,7 @@ class HelperPool {
 
  private:
   HelperPool() = default;
+  void enqueue_streams(const HelperJob* jobs, size_t n, std::vector<HelperJob>* refused);
   void worker(bool stream_lane, void* owner, int lane);
   bool next_job(std::vector<HelperJob>* out, bool stream_lane, void* owner, int lane);
 };
