@@ -46,7 +46,7 @@ unsigned max_threads() {
 }
 
 // File jobs on their way from an event loop to the helpers. An event loop
-// never waits for a helper: it pushes a parcel with one atomic exchange and
+// never waits for a helper: it pushes a parcel with a compare-and-swap and
 // wakes sleepers with FUTEX_WAKE, which does not block. (Under the pool's
 // mutex, a loop waited behind a helper preempted while holding it, and
 // pthread_cond_signal itself may wait for woken sleepers to leave: 1-2 ms
@@ -65,8 +65,9 @@ struct PoolState {
   std::vector<std::pair<void*, int>> busy_lanes;  // running, or owned by a stream thread
   std::vector<std::pair<void*, unsigned>> running;  // owner -> jobs running
   std::atomic<Parcel*> inbox{nullptr};  // newest first; moved to jobs under mu
-  // The futex shared threads sleep on: bumped when a file job is queued or a
-  // lane is freed, so a sleeper that read it before the change does not sleep.
+  // The futex shared threads sleep on: bumped whenever there may be work for a
+  // sleeper (a file job queued, a lane freed, work left behind by a helper
+  // that took some), so that one that read it before the change does not sleep.
   std::atomic<uint32_t> work_seq{0};
   std::atomic<unsigned> threads{0};  // shared threads
   std::atomic<unsigned> waiting{0};  // shared threads asleep (or started, not yet running)
@@ -166,41 +167,46 @@ std::vector<HelperJob> HelperPool::enqueue(const HelperJob* jobs, size_t n) {
   std::vector<HelperJob> refused;
   PoolState& s = state();
   auto* parcel = new Parcel{nullptr, {}};
+  parcel->jobs.reserve(n);
   size_t batchable = 0;  // parallel jobs that are taken together (next_job)
-  bool streams = false;
   for (size_t i = 0; i < n; i++) {
-    if (jobs[i].stream) {
-      streams = true;
-      continue;
-    }
+    if (jobs[i].stream) continue;
     parcel->jobs.push_back(jobs[i]);
     if (jobs[i].lane == -1 && jobs[i].run_batch != nullptr) batchable++;
   }
-  if (streams) enqueue_streams(jobs, n, &refused);
-  const size_t file_jobs = parcel->jobs.size();
-  if (file_jobs == 0) {
-    delete parcel;
-    return refused;
-  }
-  parcel->next = s.inbox.load();
-  while (!s.inbox.compare_exchange_weak(parcel->next, parcel)) {
-  }
-  // One shared thread per queued job that no sleeping thread will take, up to
-  // the cap: a job that blocks long never holds back the ones behind it.
-  const unsigned queued = s.file_jobs.fetch_add(static_cast<unsigned>(file_jobs)) + static_cast<unsigned>(file_jobs);
-  for (unsigned t = s.threads.load(); queued > s.waiting.load() && t < max_threads();) {
-    if (!s.threads.compare_exchange_weak(t, t + 1)) continue;
-    s.waiting++;  // counts as a sleeper until it runs (it takes a job at once)
-    if (!spawn_quiet_thread([this] { worker(false, nullptr, -1); })) {
-      s.waiting--;
-      s.threads--;
-      break;
+  const auto file_jobs = static_cast<unsigned>(parcel->jobs.size());
+  if (file_jobs > 0) {
+    // Counted before the parcel can be taken, so that the count never drops
+    // below what is queued: it only decides threads to start and wake.
+    const unsigned queued = s.file_jobs.fetch_add(file_jobs) + file_jobs;
+    parcel->next = s.inbox.load();
+    while (!s.inbox.compare_exchange_weak(parcel->next, parcel)) {
     }
-    t++;
+    // One shared thread per queued job that no sleeping thread will take, up
+    // to the cap: a job that blocks long never holds back the ones behind it.
+    // The shortfall is taken once: a thread started here stops counting as a
+    // sleeper as soon as it runs, and must not make the loop start another.
+    const unsigned sleepers = s.waiting.load();
+    unsigned short_by = queued > sleepers ? queued - sleepers : 0;
+    for (unsigned t = s.threads.load(); short_by > 0 && t < max_threads();) {
+      if (!s.threads.compare_exchange_weak(t, t + 1)) continue;
+      s.waiting++;  // counts as a sleeper until it runs (it takes a job at once)
+      if (!spawn_quiet_thread([this] { worker(false, nullptr, -1); })) {
+        s.waiting--;
+        s.threads--;
+        break;
+      }
+      t++;
+      short_by--;
+    }
+    // One sleeper woken per job, or per batch that one thread will take
+    // whole: a woken thread that finds nothing left costs two context switches.
+    wake_workers(s, file_jobs - batchable + (batchable + kParallelBatch - 1) / kParallelBatch);
+  } else {
+    delete parcel;
   }
-  // One sleeper woken per job, or per batch that one thread will take whole:
-  // a woken thread that finds nothing left costs two context switches.
-  wake_workers(s, file_jobs - batchable + (batchable + kParallelBatch - 1) / kParallelBatch);
+  // After the file jobs, which must not wait for the lock these take.
+  if (file_jobs < n) enqueue_streams(jobs, n, &refused);
   return refused;
 }
 

@@ -7,9 +7,9 @@
 //  - file jobs (regular files, block devices) finish in bounded time. They run
 //    on shared threads, started one per queued job up to a cap (4 per CPU,
 //    8 to 64), which sleep on a futex when idle. An event loop queues them
-//    without taking the pool's lock (a parcel pushed with one atomic
-//    exchange) and wakes sleepers with FUTEX_WAKE: it never waits for a
-//    helper.
+//    without taking the pool's lock (a parcel pushed with a compare-and-swap)
+//    and wakes sleepers with FUTEX_WAKE: submitting never waits for a helper.
+//    (Only cancel() and quiesce(), for an abort or a close, take the lock.)
 //  - stream jobs (pipes, sockets, ttys) may wait for data that never comes.
 //    Each stream lane gets a thread of its own while it has work, outside the
 //    cap (up to kMaxStreamThreads), which waits in poll(2) and can be woken to

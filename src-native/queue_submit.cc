@@ -291,7 +291,7 @@ int Queue::to_helper(Slot& s, int lane, void (*run)(HelperJob&), uint64_t expect
   return 0;
 }
 
-// Hands the jobs staged this turn to the helpers under one lock.
+// Hands the jobs staged this turn to the helpers in one parcel (helper_pool.h).
 void Queue::flush_jobs() {
   if (staged_jobs_.empty()) return;
   std::vector<HelperJob> refused = HelperPool::get().enqueue(staged_jobs_.data(), staged_jobs_.size());
