@@ -20,6 +20,8 @@ export const OPTIONAL_ENGINES: readonly EngineName[] = ['aio-fs'];
 export const MAX_IODEPTH = 1024;
 /** Most jobs of --numjobs: threads of one process, as many as a large machine has cores. */
 export const MAX_NUMJOBS = 256;
+/** Most --rounds. */
+export const MAX_ROUNDS = 100;
 
 /** Options of one `linux-aio bench` invocation. */
 export interface BenchOptions {
@@ -44,6 +46,8 @@ export interface BenchOptions {
   buffers: BufferMode;
   /** Show where requests spent their time (queued, in the kernel, delivered). */
   breakdown: boolean;
+  /** Interleaved rounds: each runs every engine once, in turn. */
+  rounds: number;
   help: boolean;
 }
 
@@ -70,6 +74,9 @@ on a file created in the temporary directory and removed afterwards.
                      and iodepth, on its own 1/N of the file; node engines run
                      them as worker threads of one process, fio as its numjobs [1]
   --runtime TIME     how long each engine runs, e.g. 500ms, 5s, 1m            [5s]
+  --rounds N         interleaved rounds, each running every engine once in
+                     turn; a row is the engine's median round by IOPS, and
+                     the table adds each round's IOPS                         [1]
   --direct           O_DIRECT: bypass the page cache                          (default)
   --buffered         through the page cache
   --cache cold|warm  buffered only: evict the file before each engine (cold),
@@ -109,6 +116,7 @@ const VALUE_OPTIONS = new Set([
   'report',
   'lio-batch',
   'buffers',
+  'rounds',
 ]);
 // Flags that may also be written fio-style with a value: --direct=1, --buffered=0.
 const FLAG_OPTIONS = new Set(['direct', 'buffered', 'allow-write', 'json', 'breakdown', 'help']);
@@ -155,6 +163,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     lioBatch: undefined,
     buffers: 'aligned',
     breakdown: false,
+    rounds: 1,
     help: false,
   };
   let cacheGiven = false;
@@ -204,6 +213,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'numjobs':
         o.numjobs = intOption(name, value, 1, MAX_NUMJOBS);
         break;
+      case 'rounds':
+        o.rounds = intOption(name, value, 1, MAX_ROUNDS);
+        break;
       case 'lio-batch':
         o.lioBatch = intOption(name, value, 1, MAX_IODEPTH);
         break;
@@ -250,10 +262,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 }
 
 /** One line describing the job, e.g. `randread bs=4KiB size=1GiB iodepth=32 runtime=5s direct`. */
-export function describeJob(o: { rw: RwMode; bs: number; size: number; iodepth: number; numjobs: number; runtimeMs: number; direct: boolean; cache: CacheMode }): string {
+export function describeJob(o: { rw: RwMode; bs: number; size: number; iodepth: number; numjobs: number; runtimeMs: number; direct: boolean; cache: CacheMode; rounds: number }): string {
   const io = o.direct ? 'direct' : `buffered, ${o.cache} cache`;
   const jobs = o.numjobs > 1 ? ` numjobs=${o.numjobs}` : '';
-  return `${o.rw} bs=${formatSize(o.bs)} size=${formatSize(o.size)} iodepth=${o.iodepth}${jobs} runtime=${formatDuration(o.runtimeMs)} ${io}`;
+  const rounds = o.rounds > 1 ? `, ${o.rounds} interleaved rounds (each row: the engine's median round)` : '';
+  return `${o.rw} bs=${formatSize(o.bs)} size=${formatSize(o.size)} iodepth=${o.iodepth}${jobs} runtime=${formatDuration(o.runtimeMs)} ${io}${rounds}`;
 }
 
 /** Whether the pattern writes. */

@@ -17,7 +17,7 @@ import { BenchReport, summarizeJob } from './output/report';
 import { formatTable } from './output/table';
 import { errnoText, preflight } from './preflight';
 import { Progress } from './progress';
-import { addRatios, EngineOutcome, errorRow, rowFromResult } from './results';
+import { addRatios, EngineOutcome, errorRow, medianRound, rowFromResult } from './results';
 import { formatSize } from './units';
 import { benchWhole, isWholeJob } from './whole';
 
@@ -74,20 +74,26 @@ export async function bench(argv: readonly string[]): Promise<number> {
     }
     checkDirect(job);
     const fio = findFio();
-    const outcomes: EngineOutcome[] = [];
-    for (const engine of opts.engines) {
-      progress.begin(engine, job.runtimeMs);
-      let outcome: EngineOutcome;
-      try {
-        await setCache(job);
-        const raw = await runEngine(engine, job, progress, cleanup, fio);
-        outcome = { row: rowFromResult(engine, raw, job.bs), bins: raw.bins };
-      } catch (err) {
-        outcome = { row: errorRow(engine, (err as Error).message ?? String(err)), bins: null };
+    // Rounds interleave the engines, so that a slow phase of the machine
+    // falls on all of them rather than on one.
+    const runs = opts.engines.map((): EngineOutcome[] => []);
+    for (let round = 1; round <= job.rounds; round++) {
+      for (const [i, engine] of opts.engines.entries()) {
+        const label = job.rounds > 1 ? `${engine} (round ${round}/${job.rounds})` : engine;
+        progress.begin(label, job.runtimeMs);
+        let outcome: EngineOutcome;
+        try {
+          await setCache(job);
+          const raw = await runEngine(engine, job, progress, cleanup, fio);
+          outcome = { row: rowFromResult(engine, raw, job.bs), bins: raw.bins };
+        } catch (err) {
+          outcome = { row: errorRow(engine, (err as Error).message ?? String(err)), bins: null };
+        }
+        progress.end(outcome.row, label);
+        runs[i].push(outcome);
       }
-      progress.end(outcome.row);
-      outcomes.push(outcome);
     }
+    const outcomes = runs.map(medianRound);
     const rows = outcomes.map((o) => o.row);
     addRatios(rows);
     const report: BenchReport = { job: summarizeJob(job), machine, engines: rows };

@@ -24,6 +24,8 @@ export interface Job {
   createdFile: boolean;
   lioBatch: number;
   buffers: BufferMode;
+  /** Interleaved rounds of every engine. */
+  rounds: number;
 }
 
 /** A refusal before anything runs: a clear message, exit code 1. */
@@ -73,7 +75,7 @@ export interface JobPlan {
  */
 export function planJob(o: BenchOptions): JobPlan {
   const lioBatch = Math.min(o.lioBatch ?? 8, o.iodepth);
-  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, numjobs: o.numjobs, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch, buffers: o.buffers };
+  const base = { rw: o.rw, bs: o.bs, iodepth: o.iodepth, numjobs: o.numjobs, runtimeMs: o.runtimeMs, direct: o.direct, cache: o.cache, lioBatch, buffers: o.buffers, rounds: o.rounds };
   let filename: string;
   let st: fs.Stats | undefined;
   if (o.filename !== undefined) {

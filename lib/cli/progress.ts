@@ -46,14 +46,14 @@ export class Progress {
     this.#out.write(`\r\x1b[K${this.#engine.padEnd(8)} ${bar} ${String(Math.round(frac * 100)).padStart(3)}%  ${iops}`);
   }
 
-  /** The engine is done. */
-  end(row: EngineRow): void {
+  /** The engine is done; `label` names the run (default: the engine). */
+  end(row: EngineRow, label: string = row.engine): void {
     this.#clear();
     if (row.error !== undefined) {
-      this.#out.write(`${row.engine}: cannot run: ${row.error}\n`);
+      this.#out.write(`${label}: cannot run: ${row.error}\n`);
     } else {
       const lat = row.latUs !== null ? `, p99 ${formatNumber(row.latUs.p99)} µs` : '';
-      this.#out.write(`${row.engine}: ${formatCount(row.iops ?? 0)} IOPS${lat}\n`);
+      this.#out.write(`${label}: ${formatCount(row.iops ?? 0)} IOPS${lat}\n`);
     }
   }
 

@@ -26,6 +26,8 @@ export interface EngineRow {
    * in the kernel until reaped, and from the reap to the settled promise.
    */
   breakdownUs?: { queued: Pair; inKernel: Pair; delivered: Pair };
+  /** With --rounds N > 1: the IOPS of each round, in order (null: that round failed). */
+  roundsIops?: (number | null)[];
   /** Why the engine could not run. */
   error?: string;
 }
@@ -85,6 +87,18 @@ export function errorRow(engine: EngineName, error: string): EngineRow {
     seconds: null,
     error,
   };
+}
+
+/**
+ * One row for an engine run in several rounds: its median round by IOPS (the
+ * lower of the middle two for an even count), whole, so that its figures come
+ * from one run; with every round's IOPS. The first error if no round ran.
+ */
+export function medianRound(runs: EngineOutcome[]): EngineOutcome {
+  if (runs.length === 1) return runs[0];
+  const ok = runs.filter((o) => o.row.error === undefined).sort((a, b) => a.row.iops! - b.row.iops!);
+  const pick = ok.length > 0 ? ok[Math.floor((ok.length - 1) / 2)] : runs[0];
+  return { row: { ...pick.row, roundsIops: runs.map((o) => o.row.iops) }, bins: pick.bins };
 }
 
 /** Fills in `ratioToFs` once every engine has run. */

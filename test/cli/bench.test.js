@@ -147,6 +147,26 @@ test('--breakdown adds the stage columns; --buffers plain runs the copy path', (
   expect(() => parseBenchArgs(['--buffers', 'odd'])).toThrow(/--buffers must be aligned or plain/);
 });
 
+test('--rounds interleaves the engines and shows each one\'s median round, with every round\'s IOPS', () => {
+  const r = bench([...TINY, '--engines', 'aio,fs', '--rounds', '3', '--json']);
+  expect(r.status).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out.job.rounds).toBe(3);
+  expect(out.job.description).toMatch(/3 interleaved rounds/);
+  for (const e of out.engines) {
+    expect(e.roundsIops).toHaveLength(3);
+    const sorted = [...e.roundsIops].sort((a, b) => a - b);
+    expect(e.iops).toBe(sorted[1]); // the row is the median round, whole
+  }
+  // Interleaved: aio, fs, aio, fs, ... as the progress lines on stderr say.
+  const order = r.stderr.split('\n').filter((l) => /\(round \d\/3\): .* IOPS/.test(l)).map((l) => l.replace(/ \(round (\d)\/3\).*/, ' $1'));
+  expect(order).toEqual(['aio 1', 'fs 1', 'aio 2', 'fs 2', 'aio 3', 'fs 3']);
+  const table = bench([...TINY, '--engines', 'aio', '--rounds', '2']);
+  expect(table.stdout).toMatch(/IOPS by round:\n {2}aio +[\d.]+k?, [\d.]+k?\n/);
+  expect(parseBenchArgs([]).rounds).toBe(1);
+  expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds must be an integer from 1 to 100/);
+});
+
 describe('--numjobs', () => {
   const { Workload } = require('../../dist/cli/workload');
   const { fioArgs } = require('../../dist/cli/engines/fio');

@@ -8,7 +8,7 @@ import type { AioTimings } from '../../timings';
 export type ChildEngine = Exclude<EngineName, 'fio' | 'fio-uring'>;
 
 /** The job as the child receives it: the parent's, less what only the parent uses. */
-export interface WorkerJob extends Omit<Job, 'cache' | 'createdFile'> {
+export interface WorkerJob extends Omit<Job, 'cache' | 'createdFile' | 'rounds'> {
   engine: ChildEngine;
 }
 

@@ -18,6 +18,8 @@ export interface JobSummary {
   filename: string;
   createdFile: boolean;
   lioBatch: number;
+  /** Interleaved rounds; each engine's row is its median round. */
+  rounds: number;
   /** e.g. `randread bs=4KiB size=1GiB iodepth=32 runtime=5s direct` */
   description: string;
 }
@@ -43,6 +45,7 @@ export function summarizeJob(job: Job): JobSummary {
     filename: job.filename,
     createdFile: job.createdFile,
     lioBatch: job.lioBatch,
+    rounds: job.rounds,
     description: describeJob(job),
   };
 }

@@ -44,6 +44,15 @@ export function formatRows(rows: EngineRow[], breakdown = false): string {
   return [line(HEADERS), rule, ...body.map(line)].join('\n');
 }
 
+// --rounds: each engine's IOPS round by round, beside the other engines' runs
+// of the same round.
+function roundLines(rows: EngineRow[]): string[] {
+  const ran = rows.filter((r) => r.roundsIops !== undefined && r.error === undefined);
+  if (ran.length === 0) return [];
+  const fmt = (v: number | null): string => (v === null ? 'failed' : formatCount(v));
+  return ['', 'IOPS by round:', ...ran.map((r) => `  ${r.engine.padEnd(9)} ${r.roundsIops!.map(fmt).join(', ')}`)];
+}
+
 /** The full text output: job, machine, table, and notes on how engines ran. */
 export function formatTable(report: BenchReport, breakdown = false): string {
   const notes = report.engines.filter((r) => r.note !== undefined && r.error === undefined).map((r) => `${r.engine}: ${r.note}`);
@@ -54,6 +63,7 @@ export function formatTable(report: BenchReport, breakdown = false): string {
     `machine: ${machineLine(report.machine)}`,
     '',
     formatRows(report.engines, breakdown),
+    ...roundLines(report.engines),
     ...(notes.length > 0 ? ['', `notes: ${notes.join('; ')}`] : []),
     '',
   ].join('\n');
