@@ -50,7 +50,7 @@ unsigned max_threads() {
 // wakes sleepers with FUTEX_WAKE, which does not block. (Under the pool's
 // mutex, a loop waited behind a helper preempted while holding it, and
 // pthread_cond_signal itself may wait for woken sleepers to leave: 1-2 ms
-// stalls of the loop, 70 ms in a 5 s run of cold reads.)
+// stalls of the loop, 75 ms in a 5 s run of cold reads.)
 struct Parcel {
   Parcel* next;
   std::vector<HelperJob> jobs;

@@ -2,7 +2,7 @@
 // them. A helper that holds the pool's lock (preempted there, on a busy
 // machine) must not stall the loop that queues the next request: under the
 // old lock-and-notify hand-off the loop waited 1-2 ms at a time for helpers,
-// 70 ms in a 5 s run of cold reads. LINUX_AIO_FAULTS=helper_take=stall@1
+// 75 ms in a 5 s run of cold reads. LINUX_AIO_FAULTS=helper_take=stall@1
 // makes the first helper that takes a job hold the lock for 600 ms.
 'use strict';
 const path = require('path');
