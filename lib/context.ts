@@ -57,8 +57,9 @@ export interface AioStats extends AioCounters {
 }
 
 /**
- * One Linux kernel AIO context (`io_setup`). Requests issued in the same turn
- * of the event loop reach the kernel in one `io_submit`; completions come back
+ * One Linux kernel AIO context (`io_setup`). A request issued while the
+ * context is idle goes to the kernel inside the call; while it is busy, those
+ * issued in one turn of the event loop go in one `io_submit`. Completions come back
  * through an eventfd watched by libuv. The context keeps the process alive
  * only while requests are in flight.
  */

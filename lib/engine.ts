@@ -129,15 +129,15 @@ export class Engine {
   readonly #backend: 'kernel' | 'threadpool';
   // Kept here so that the native side's weak reference stays valid while idle.
   readonly #onComplete = (n: number): void => this.#complete(n);
-  readonly #flush = (): void => {
+  readonly #onImmediate = (): void => {
     this.#scheduled = false;
-    this.flushNow();
+    this.#flush(false);
   };
 
   #scheduleFlush(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(this.#flush);
+    setImmediate(this.#onImmediate);
   }
 
   constructor(depth: number, allowThreadpool: boolean) {
@@ -178,7 +178,13 @@ export class Engine {
     // a cached 4 KiB read when every request is timed.
     if ((this.#timingTick++ & (TIMING_SAMPLE - 1)) === 0) req.tCall = performance.now();
     this.#queue.push(req);
-    this.#live++;
+    if (this.#live++ === 0 && !this.#scheduled) {
+      // Idle: there is no batch to gather, so the request goes to the kernel
+      // inside the call (the setImmediate cost a depth-1 read 3-6% of its IOPS:
+      // docs/internals.md). Busy: the setImmediate gathers what a turn issues.
+      this.#flush(true);
+      return;
+    }
     this.#scheduleFlush();
   }
 
@@ -222,6 +228,12 @@ export class Engine {
 
   /** Hands every queued request that has a free slot to the kernel, now. */
   flushNow(): void {
+    this.#flush(false);
+  }
+
+  // inCall: inside the call that issued the request, whose failures must not
+  // settle (and run a POSIX notification) before that call returns.
+  #flush(inCall: boolean): void {
     const sq = this.#sq;
     const views = this.#sqViews;
     const queue = this.#queue;
@@ -291,7 +303,8 @@ export class Engine {
       // when every slot's request was refused (always so at depth 1), what is
       // still queued would wait forever. Submit it on the next turn.
       if (this.#head < this.#queue.length) this.#scheduleFlush();
-      this.#settle(failed, true);
+      if (inCall) queueMicrotask(() => this.#settle(failed, true));
+      else this.#settle(failed, true);
     }
   }
 
@@ -332,6 +345,9 @@ export class Engine {
   }
 
   #complete(n: number): void {
+    // The reactions to several completions may issue as many requests: the
+    // turn's flush gathers them, even once nothing is left in flight.
+    if (n > 1) this.#scheduleFlush();
     const cq = this.#cq;
     // As in flushNow: read the whole batch out of cq before settling any of it.
     const batch = new Array<Request>(n);

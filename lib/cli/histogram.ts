@@ -11,8 +11,13 @@ const BUCKETS = LINEAR + (MAX_EXP - SUB_BITS) * SUB;
 /** Index of the bucket holding `v` (ns, a non-negative integer). */
 function indexOf(v: number): number {
   if (v < LINEAR) return v;
-  // clz32 is exact below 2^32 (4.3 s); beyond that fall back to log2.
-  const e = v < 0x1_0000_0000 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
+  // Below 2^32 (4.3 s), clz32 and a shift: no Math.pow, which \`**\` with a
+  // variable exponent calls (2% of a cached read's CPU); beyond, log2.
+  if (v < 0x1_0000_0000) {
+    const e = 31 - Math.clz32(v);
+    return LINEAR + (e - SUB_BITS - 1) * SUB + ((v >>> (e - SUB_BITS)) - SUB);
+  }
+  const e = Math.floor(Math.log2(v));
   const sub = Math.floor(v / 2 ** (e - SUB_BITS)) - SUB;
   return LINEAR + (e - SUB_BITS - 1) * SUB + sub;
 }

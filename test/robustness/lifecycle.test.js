@@ -51,14 +51,29 @@ test('exit with 300 idle contexts takes well under a second more than with none'
   expect(many.childMs - none.childMs).toBeLessThan(1000);
 });
 
+// How many of results (in call order, at depth 2) reached the kernel before the
+// fd was closed: two or three (see below), the i-th with the result ok(i).
+function inKernel(results, ok) {
+  let n = 0;
+  while (n < results.length && results[n].ok !== undefined) n++;
+  expect(n).toBeGreaterThanOrEqual(2);
+  expect(n).toBeLessThanOrEqual(3);
+  expect(results.slice(0, n)).toEqual(Array.from({ length: n }, (_, i) => ok(i)));
+  return n;
+}
+
 test('a request that waits in user space acts on the file its fd named, or fails EBADF', () => {
   const out = run('fd-reuse');
   expect(out.reused).toBe(true); // the scenario really reused the number
-  expect(out.results.slice(0, 2)).toEqual([{ ok: 100 }, { ok: 100 }]); // in the kernel already
-  expect(out.results.slice(2)).toEqual(Array(14).fill({ code: 'EBADF' }));
+  // The first went in inside its call (the context was idle), one more when the
+  // turn's batch found a slot free, a third if the first had completed by then.
+  const wrote = inKernel(out.results, () => ({ ok: 100 }));
+  expect(out.results.slice(wrote)).toEqual(Array(16 - wrote).fill({ code: 'EBADF' }));
   expect(out.bUntouched).toBe(true);
-  expect(out.aBytes).toBe(200);
-  expect(out.readResults.slice(2)).toEqual(Array(6).fill({ code: 'EBADF' }));
+  expect(out.aBytes).toBe(100 * wrote);
+  // Reads of A: 100 bytes each, up to its end.
+  const read = inKernel(out.readResults, (i) => ({ ok: i < wrote ? 100 : 0 }));
+  expect(out.readResults.slice(read)).toEqual(Array(8 - read).fill({ code: 'EBADF' }));
 });
 
 test("a FileHandle's close() waits for the requests made with it", () => {
@@ -96,8 +111,8 @@ test('an inode number reused by the next file does not redirect waiting requests
   expect(out.sameFd).toBe(true);
   // eslint-disable-next-line no-console
   if (!out.sameInode) console.log('note: the filesystem did not reuse the inode number this time');
-  expect(out.results.slice(0, 2)).toEqual([{ ok: 5 }, { ok: 5 }]);
-  expect(out.results.slice(2)).toEqual(Array(14).fill({ code: 'EBADF' }));
+  const wrote = inKernel(out.results, () => ({ ok: 5 }));
+  expect(out.results.slice(wrote)).toEqual(Array(16 - wrote).fill({ code: 'EBADF' }));
   expect(out.bBytes).toBe(0);
 });
 
