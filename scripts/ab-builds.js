@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run ab -- [--iodepth 1] [--buffered] [--slices 60] [--ms 200] [--filename F] BUILD...
+// npm run ab -- [--iodepth 1] [--buffered [--cold]] [--slices 60] [--ms 200] [--filename F] BUILD...
 // Compares builds of the package (each a checkout with dist/ built, or its
 // dist/index.js) in one process: random 4 KiB reads, one AioContext per build,
 // in slices of --ms that rotate between the builds, so that the machine's slow
@@ -19,15 +19,21 @@ function option(name, fallback) {
   const [value] = args.splice(i, 2).slice(1);
   return value;
 }
-const buffered = args.includes('--buffered');
-if (buffered) args.splice(args.indexOf('--buffered'), 1);
+function flag(name) {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+const buffered = flag('buffered');
+// Buffered reads of an evicted file: evicted again before every slice.
+const cold = flag('cold');
 const depth = Number(option('iodepth', 1));
 const slices = Number(option('slices', 60));
 const ms = Number(option('ms', 200));
 const given = option('filename', null);
 const builds = args.map((b) => (b.endsWith('.js') ? path.resolve(b) : path.resolve(b, 'dist', 'index.js')));
-if (builds.length < 1 || !(depth >= 1) || !(slices >= 1) || !(ms >= 10) || builds.some((b) => !fs.existsSync(b))) {
-  console.error('usage: npm run ab -- [--iodepth N] [--buffered] [--slices N] [--ms N] [--filename F] BUILD...');
+if (builds.length < 1 || (cold && !buffered) || !(depth >= 1) || !(slices >= 1) || !(ms >= 10) || builds.some((b) => !fs.existsSync(b))) {
+  console.error('usage: npm run ab -- [--iodepth N] [--buffered [--cold]] [--slices N] [--ms N] [--filename F] BUILD...');
   console.error('  BUILD: a checkout of linux-aio with dist/ built (npm run build:ts), or its dist/index.js');
   process.exit(2);
 }
@@ -47,11 +53,12 @@ function openFile() {
   const flags = fs.constants.O_RDONLY | (buffered ? 0 : fs.constants.O_DIRECT);
   const fd = fs.openSync(file, flags);
   const blocks = Math.floor(fs.fstatSync(fd).size / BS);
-  if (buffered) fs.readFileSync(file); // warm: every read a page-cache hit
+  if (buffered && !cold) fs.readFileSync(file); // warm: every read a page-cache hit
   return { file, fd, blocks, created: given === null };
 }
 
-async function slice(state, fd, blocks) {
+async function slice(state, fd, blocks, evict) {
+  if (evict !== null) evict(state.file);
   let ops = 0;
   const end = performance.now() + ms;
   const cpu = process.cpuUsage();
@@ -70,16 +77,18 @@ async function slice(state, fd, blocks) {
 
 async function main() {
   const { file, fd, blocks, created } = openFile();
+  // The benchmark's own eviction (fdatasync, then POSIX_FADV_DONTNEED).
+  const evict = cold ? require(path.join(path.dirname(builds[0]), 'cli', 'cache')).evict : null;
   const states = builds.map((b) => {
     const mod = require(b);
-    return { ctx: new mod.AioContext({ depth: Math.max(depth, 1) }), buffers: Array.from({ length: depth }, () => mod.allocAligned(BS, BS)), ops: 0, cpuUs: 0, ratios: [] };
+    return { file, ctx: new mod.AioContext({ depth: Math.max(depth, 1) }), buffers: Array.from({ length: depth }, () => mod.allocAligned(BS, BS)), ops: 0, cpuUs: 0, ratios: [] };
   });
   try {
     for (let i = 0; i < slices; i++) {
       const got = [];
       for (let k = 0; k < states.length; k++) {
         const j = (i + k) % states.length; // each build leads in turn
-        got[j] = await slice(states[j], fd, blocks);
+        got[j] = await slice(states[j], fd, blocks, evict);
       }
       got.forEach((g, j) => {
         states[j].ops += g.ops;
@@ -93,7 +102,7 @@ async function main() {
     if (created) fs.unlinkSync(file);
   }
   const seconds = (slices * ms) / 1000;
-  console.log(`randread bs=4KiB iodepth=${depth} ${buffered ? 'buffered, warm' : 'direct'}; ${slices} slices of ${ms} ms per build, rotated`);
+  console.log(`randread bs=4KiB iodepth=${depth} ${buffered ? (cold ? 'buffered, evicted before each slice' : 'buffered, warm') : 'direct'}; ${slices} slices of ${ms} ms per build, rotated`);
   states.forEach((s, j) => {
     const sorted = [...s.ratios].sort((a, b) => a - b);
     console.log(
