@@ -226,10 +226,25 @@ export class Engine {
     if (!this.#destroyed) this.#native.stopStreams();
   }
 
-  /** Hands every queued request that has a free slot to the kernel, now. */
+  /**
+   * Hands every queued request that has a free slot to the kernel, now; first
+   * settles those refused inside their calls (lio_listioSync blocks the thread
+   * before the microtask that would settle them can run).
+   */
   flushNow(): void {
+    this.#settleRefused();
     this.#flush(false);
   }
+
+  // Requests io_submit refused inside the call that issued them: settled in a
+  // microtask once that call has returned, or by flushNow, whichever is first.
+  #refused: Request[] = [];
+  readonly #settleRefused = (): void => {
+    if (this.#refused.length === 0) return;
+    const reqs = this.#refused;
+    this.#refused = [];
+    this.#settle(reqs, true);
+  };
 
   // inCall: inside the call that issued the request, whose failures must not
   // settle (and run a POSIX notification) before that call returns.
@@ -303,8 +318,8 @@ export class Engine {
       // when every slot's request was refused (always so at depth 1), what is
       // still queued would wait forever. Submit it on the next turn.
       if (this.#head < this.#queue.length) this.#scheduleFlush();
-      if (inCall) queueMicrotask(() => this.#settle(failed, true));
-      else this.#settle(failed, true);
+      if (!inCall) this.#settle(failed, true);
+      else if (this.#refused.push(...failed) === failed.length) queueMicrotask(this.#settleRefused);
     }
   }
 

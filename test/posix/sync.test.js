@@ -2,7 +2,7 @@
 'use strict';
 const fs = require('fs');
 const { aio, cb, thread, until } = require('./util');
-const { tmpFile, pattern } = require('../helpers');
+const { tmpFile, pattern, runNode } = require('../helpers');
 
 aio.aio_init({ aio_num: 4 });
 
@@ -44,5 +44,27 @@ test('throws EIO when an entry failed, EINVAL as lio_listio does', () => {
   expect(() => aio.lio_listioSync('x')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   expect(() => aio.lio_listioSync([good, 3])).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   expect(() => aio.lio_listioSync([])).not.toThrow();
+  fs.closeSync(fd);
+});
+
+test('a first entry io_submit refuses on an idle context: EIO, its EBADF, the others done', () => {
+  // The refusal comes inside the call that queues it and would settle in a
+  // microtask, which never runs while the thread blocks: a child process, so
+  // that a hang is a failed test, not a stuck worker.
+  const { file, fd } = tmpFile();
+  fs.writeSync(fd, Buffer.from('0123456789'));
+  const script = `
+    const aio = require(${JSON.stringify(require.resolve('linux-aio'))});
+    const fs = require('fs');
+    const ro = fs.openSync(${JSON.stringify(file)}, 'r');
+    const bad = { aio_fildes: ro, aio_offset: 0, aio_buf: Buffer.from('x'), aio_nbytes: 1, aio_lio_opcode: aio.LIO_WRITE };
+    const good = { aio_fildes: ro, aio_offset: 0, aio_buf: Buffer.alloc(10), aio_nbytes: 10, aio_lio_opcode: aio.LIO_READ };
+    let code = null;
+    try { aio.lio_listioSync([bad, good]); } catch (e) { code = e.code; }
+    console.log(JSON.stringify({ code, bad: aio.aio_error(bad), good: aio.aio_return(good), text: good.aio_buf.toString() }));
+  `;
+  const r = runNode(['-e', script], { timeout: 20000 });
+  expect(r.signal).toBe(null); // not killed by the timeout
+  expect(JSON.parse(r.stdout)).toEqual({ code: 'EIO', bad: 9, good: 10, text: '0123456789' });
   fs.closeSync(fd);
 });
