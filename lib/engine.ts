@@ -115,6 +115,9 @@ export class Engine {
   #head = 0;
   #live = 0;
   #scheduled = false;
+  // Requests io_submit refused inside the call that issued them: settled in a
+  // microtask once that call has returned, or by flushNow, whichever is first.
+  #refused: Request[] = [];
   #retry: NodeJS.Timeout | null = null;
   #idle: (() => void)[] = [];
   #destroyed = false;
@@ -236,9 +239,6 @@ export class Engine {
     this.#flush(false);
   }
 
-  // Requests io_submit refused inside the call that issued them: settled in a
-  // microtask once that call has returned, or by flushNow, whichever is first.
-  #refused: Request[] = [];
   readonly #settleRefused = (): void => {
     if (this.#refused.length === 0) return;
     const reqs = this.#refused;

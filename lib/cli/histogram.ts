@@ -11,7 +11,7 @@ const BUCKETS = LINEAR + (MAX_EXP - SUB_BITS) * SUB;
 /** Index of the bucket holding `v` (ns, a non-negative integer). */
 function indexOf(v: number): number {
   if (v < LINEAR) return v;
-  // Below 2^32 (4.3 s), clz32 and a shift: no Math.pow, which \`**\` with a
+  // Below 2^32 (4.3 s), clz32 and a shift: no Math.pow, which `**` with a
   // variable exponent calls (2% of a cached read's CPU); beyond, log2.
   if (v < 0x1_0000_0000) {
     const e = 31 - Math.clz32(v);
