@@ -183,8 +183,10 @@ export class Engine {
     if (this.#live++ === 0 && !this.#scheduled && this.#free.length > 0) {
       // Idle: there is no batch to gather, so the request goes to the kernel
       // inside the call (the setImmediate cost a depth-1 read 3-6% of its IOPS:
-      // docs/internals.md), and nothing waits ahead of it in the queue, which it
-      // skips. Busy: the setImmediate gathers what a turn issues.
+      // docs/internals.md). Nothing waits ahead of it: what the queue may still
+      // hold was taken back (removeQueued), and goes, lest a later completion
+      // take it for work and make the next idle request wait for a flush.
+      if (this.#head !== this.#queue.length) this.#dropQueue();
       this.#take(req, 0);
       this.#submit(1, true);
       return;
@@ -259,9 +261,7 @@ export class Engine {
       this.#take(req, n++);
     }
     if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
-      this.#unbound = 0;
+      this.#dropQueue();
     } else {
       this.#bindWaiting();
       if (this.#head > 1024 && this.#head * 2 > queue.length) {
@@ -271,6 +271,13 @@ export class Engine {
       }
     }
     if (n > 0) this.#submit(n, inCall);
+  }
+
+  // Empties the user-space queue: only when nothing in it is still Queued.
+  #dropQueue(): void {
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#unbound = 0;
   }
 
   // Gives req a free slot and writes it as entry i of the next submission.

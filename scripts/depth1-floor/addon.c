@@ -6,6 +6,7 @@
 // microtasks, as the engine's napi_make_callback does. No validation, one
 // request at a time: what Node itself costs a promise-based read, and no more.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <node_api.h>
@@ -46,6 +47,14 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
   if (head == tail || pending == NULL) return;
   long res = (long)ring->io_events[head].res;
   __atomic_store_n(&ring->head, (head + 1) % ring->nr, __ATOMIC_RELEASE);
+  if (res == -EAGAIN && (cb.aio_rw_flags & RWF_NOWAIT) != 0) {
+    // RWF_NOWAIT refused it: the engine re-issues it blocking, on a helper;
+    // here, at once, without the flag (its completion comes back here).
+    struct iocb* p = &cb;
+    cb.aio_rw_flags = 0;
+    if (syscall(SYS_io_submit, ctx, 1, &p) == 1) return;
+    res = -errno;
+  }
   uv_unref((uv_handle_t*)&poll_handle);
   napi_env env = main_env;
   napi_handle_scope handles;
@@ -54,13 +63,17 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
   napi_get_reference_value(env, resource, &target);
   napi_callback_scope scope;
   napi_open_callback_scope(env, target, async_context, &scope);
-  napi_create_int64(env, res, &value);
   napi_deferred d = pending;
   pending = NULL;
-  if (res >= 0)
+  if (res >= 0) {
+    napi_create_int64(env, res, &value);
     napi_resolve_deferred(env, d, value);
-  else
+  } else {
+    napi_value message;
+    napi_create_string_utf8(env, strerror((int)-res), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
     napi_reject_deferred(env, d, value);
+  }
   napi_close_callback_scope(env, scope);
   napi_close_handle_scope(env, handles);
 }

@@ -21,9 +21,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+// Every failure is one line on stderr: exit 2 for the arguments, 1 otherwise.
 function usage(message) {
-  if (message) console.error(message);
-  console.error('usage: npm run floor -- FILE [--rounds N] [--ms T]   (defaults: 6 rounds of 1000 ms slices)');
+  console.error(`npm run floor: ${message} (usage: npm run floor -- FILE [--rounds N] [--ms T]; defaults: 6 rounds of 1000 ms)`);
   process.exit(2);
 }
 
@@ -71,10 +71,13 @@ function build() {
     fs.mkdirSync(dir, { recursive: true });
     const cc = process.env.CC || 'cc';
     try {
-      execFileSync(cc, ['-O2', '-o', floor, path.join(here, 'floor.c')], { stdio: 'inherit' });
-      execFileSync(cc, ['-O2', '-shared', '-fPIC', '-I', nodeHeaders(), '-o', addon, path.join(here, 'addon.c')], { stdio: 'inherit' });
+      execFileSync(cc, ['-O2', '-o', floor, path.join(here, 'floor.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(cc, ['-O2', '-shared', '-fPIC', '-I', nodeHeaders(), '-o', addon, path.join(here, 'addon.c')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
     } catch (err) {
-      fatal(`building with ${cc} failed: ${err.message}`);
+      const why = (String(err.stderr || '').trim() || err.message).split('\n')[0];
+      fatal(`building with ${cc} failed: ${why}`);
     }
   }
   return { floor, addon };
@@ -82,9 +85,7 @@ function build() {
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const { floor, addon } = build();
-  const { AioContext, allocAligned } = require('../../dist/index.js');
-  const native = require(addon);
+  // The file first: a bad one is reported as such, whatever the build would say.
   let fd;
   try {
     fd = fs.openSync(args.file, fs.constants.O_RDONLY | fs.constants.O_DIRECT);
@@ -95,6 +96,15 @@ function main() {
   if (st.size < 64 * 2 ** 20) fatal(`${args.file}: needs at least 64 MiB`);
   if (st.blocks * 512 < st.size) fatal(`${args.file}: sparse (holes are never read from the disk); write it in full first`);
   const blocks = Math.floor(Math.min(st.size, 2 ** 30) / 4096);
+  const { floor, addon } = build();
+  let pkg;
+  try {
+    pkg = require('../../dist/index.js');
+  } catch (err) {
+    fatal(`the package's dist/ does not load (npm run build:ts first): ${err.message.split('\n')[0]}`);
+  }
+  const { AioContext, allocAligned } = pkg;
+  const native = require(addon);
   const buf = allocAligned(4096);
   const ctx = new AioContext();
 
@@ -102,7 +112,10 @@ function main() {
   const cWay = (way) => () => {
     const r = spawnSync(floor, [args.file, '--one', String(way), String(args.ms)], { encoding: 'utf8' });
     if (r.status !== 0 && way === 'fio') return null; // fio is not on PATH, or it failed
-    if (r.status !== 0) fatal(`the C way ${way} failed: ${(r.stderr || `exit ${r.status}`).trim()}`);
+    if (r.status !== 0) {
+      const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : (r.stderr || `exit ${r.status}`).trim().split('\n')[0];
+      fatal(`the C way ${way} failed: ${why}`);
+    }
     const [n, t, c] = r.stdout.trim().split(' ').map(Number);
     return { n, t: t / 1000, c };
   };
@@ -160,10 +173,7 @@ function main() {
           `${cpu(x).toFixed(1).padStart(10)} ${ratio(cpu(x), cpu(total[base]))}`,
       );
     });
-  })().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  })().catch((err) => fatal(err instanceof Error ? err.message : String(err)));
 }
 
 main();

@@ -49,7 +49,7 @@ test('bad arguments: one line of usage and exit code 2', () => {
     const r = runNode([RUN, ...args]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/usage: npm run floor/);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/usage: npm run floor/)]);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   }
 });

@@ -7,7 +7,8 @@
 const fs = require('fs');
 const aio = require('linux-aio');
 const { AioContext } = aio;
-const { tmpFile, pattern } = require('../helpers');
+const path = require('path');
+const { tmpFile, pattern, runNode } = require('../helpers');
 
 const BLOCK = 512;
 
@@ -106,4 +107,33 @@ test('a request the kernel refuses inside the call settles after it returns', as
   await turn();
   expect(notified).toBe(1);
   await ctx.close();
+});
+
+test('a request taken back from the queue never makes a later idle one wait for a turn', () => {
+  // The first io_submit says "ring full" (EAGAIN): request A goes back to the
+  // queue, where it is aborted. Then B, idle, goes in inside its call; so must
+  // C, issued in B's reaction with nothing in flight, although A's entry was
+  // left behind in the queue.
+  const { file } = setup(4);
+  const code = `
+    const fs = require('fs');
+    const { AioContext } = require('linux-aio');
+    const fd = fs.openSync(${JSON.stringify(file)}, 'r');
+    (async () => {
+      const ctx = new AioContext({ depth: 1 });
+      const ac = new AbortController();
+      const a = ctx.read(fd, Buffer.alloc(${BLOCK}), 0, { signal: ac.signal }).catch((e) => e.name);
+      const requeued = ctx.stats().requeued;
+      ac.abort();
+      const aResult = await a;
+      await ctx.read(fd, Buffer.alloc(${BLOCK}), ${BLOCK});
+      const before = ctx.stats().submitCalls;
+      const c = ctx.read(fd, Buffer.alloc(${BLOCK}), ${2 * BLOCK});
+      const inCall = ctx.stats().submitCalls - before;
+      console.log(JSON.stringify({ requeued, aResult, inCall, c: await c }));
+      await ctx.close();
+    })();`;
+  const r = runNode(['-e', code], { env: { LINUX_AIO_FAULTS: 'io_submit=EAGAIN@1' }, cwd: path.join(__dirname, '..', '..') });
+  expect(r.stderr).toBe('');
+  expect(JSON.parse(r.stdout)).toEqual({ requeued: 1, aResult: 'AbortError', inCall: 1, c: BLOCK });
 });
