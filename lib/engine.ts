@@ -183,9 +183,10 @@ export class Engine {
     if (this.#live++ === 0 && !this.#scheduled && this.#free.length > 0) {
       // Idle: there is no batch to gather, so the request goes to the kernel
       // inside the call (the setImmediate cost a depth-1 read 3-6% of its IOPS:
-      // docs/internals.md). Nothing waits ahead of it: what the queue may still
-      // hold was taken back (removeQueued), and goes, lest a later completion
-      // take it for work and make the next idle request wait for a flush.
+      // docs/internals.md). Nothing waits ahead of it: what the queue still
+      // holds was taken back (removeQueued). That goes too: a completion that
+      // found it there would schedule a flush, and the next idle request would
+      // wait for it.
       if (this.#head !== this.#queue.length) this.#dropQueue();
       this.#take(req, 0);
       this.#submit(1, true);
