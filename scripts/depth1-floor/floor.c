@@ -1,7 +1,7 @@
-// usage: floor FILE [ROUNDS=6] [SLICE_MS=2000]
-//        floor FILE --one WAY MS
+// usage: floor FILE WAY MS
 //
-// The C half of `npm run floor` (run.js builds it). What the engine's system
+// The C half of `npm run floor` (run.js builds it and rotates the ways; this
+// program makes one way per call). What the engine's system
 // calls cost by themselves at depth 1, without Node: 4 KiB O_DIRECT random
 // reads, one in flight, made five ways:
 //
@@ -20,14 +20,9 @@
 // Variant 3 is the floor of the engine's design: what a Node program using it
 // could reach at best, with no JavaScript, V8 or libuv at all.
 //
-// Alone, it makes each way in turn for SLICE_MS, ROUNDS times (each way leads
-// in turn), after one round that is not counted, and prints a table. With
-// --one, it makes one way (0-3, or fio) for MS and prints "requests elapsed_us
-// cpu_us" (how run.js puts it in its own rotation).
-//
-// FILE: a file of at least 64 MiB whose blocks are on the disk (written, as by
-// `dd if=/dev/urandom`, and synced; not sparse), on the filesystem to measure
-// (ext4, xfs: O_DIRECT). At most its first 1 GiB is read.
+// It makes way WAY (0-3, or fio) for MS milliseconds and prints "requests
+// elapsed_us cpu_us". FILE: a file of at least 64 MiB, written in full (run.js
+// checks it), on the filesystem to measure; at most its first 1 GiB is read.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/aio_abi.h>
@@ -47,9 +42,7 @@
 #define RWF_NOWAIT 0x00000008
 #endif
 
-#define VARIANTS 4
-#define WAYS (VARIANTS + 1)  // the variants, then fio
-#define FIO VARIANTS
+#define FIO 4  // the way after variants 0-3
 
 // The kernel's completion ring, mapped at the context's address (fs/aio.c).
 struct aio_ring {
@@ -203,10 +196,6 @@ static void setup(void) {
     fprintf(stderr, "%s: needs at least 64 MiB\n", path);
     exit(2);
   }
-  if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
-    fprintf(stderr, "%s: sparse (holes are never read from the disk); write it in full first\n", path);
-    exit(2);
-  }
   if (syscall(SYS_io_setup, 128, &ctx) != 0) die("io_setup");
   const struct aio_ring* ring = (const struct aio_ring*)ctx;
   if (ring->magic != AIO_RING_MAGIC || ring->incompat_features != 0 || ring->header_length != sizeof *ring) {
@@ -221,79 +210,29 @@ static void setup(void) {
   srandom((unsigned)getpid());
 }
 
-// Makes way w (a variant, or FIO) for ms; false when fio could not be run.
-static int run_way(int w, double ms, double* reqs, double* elapsed, double* cpu) {
-  if (w == FIO) return fio_slice(ms, reqs, elapsed, cpu);
-  slice(w, ms, reqs, elapsed, cpu);
-  return 1;
-}
-
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s FILE [ROUNDS=6] [SLICE_MS=2000]\n       %s FILE --one WAY MS\n", argv[0], argv[0]);
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s FILE WAY MS\n", argv[0]);
     return 2;
   }
   path = argv[1];
-  if (argc == 5 && strcmp(argv[2], "--one") == 0) {
-    const int w = strcmp(argv[3], "fio") == 0 ? FIO : atoi(argv[3]);
-    const double ms = atof(argv[4]);
-    if (w < 0 || w > FIO || !(ms >= 10 && ms <= 600000)) {
-      fprintf(stderr, "--one: WAY is 0 to 3 or fio, MS 10 to 600000\n");
-      return 2;
-    }
-    setup();
-    double reqs = 0, elapsed = 0, cpu = 0;
-    if (!run_way(w, ms, &reqs, &elapsed, &cpu)) {
-      fprintf(stderr, "fio is not on PATH, or failed\n");
-      return 3;
-    }
-    printf("%.0f %.0f %.0f\n", reqs, elapsed, cpu);
-    if (bounced > 0) fprintf(stderr, "RWF_NOWAIT refused %ld reads (EAGAIN); each was redone without it\n", bounced);
-    return 0;
-  }
-  const int rounds = argc > 2 ? atoi(argv[2]) : 6;
-  const double ms = argc > 3 ? atof(argv[3]) : 2000;
-  if (rounds < 1 || !(ms >= 100 && ms <= 600000)) {
-    fprintf(stderr, "ROUNDS must be at least 1, SLICE_MS 100 to 600000\n");
+  const int w = strcmp(argv[2], "fio") == 0 ? FIO : atoi(argv[2]);
+  const double ms = atof(argv[3]);
+  if (w < 0 || w > FIO || !(ms >= 10 && ms <= 600000)) {
+    fprintf(stderr, "WAY is 0 to 3 or fio, MS 10 to 600000\n");
     return 2;
   }
   setup();
-
-  double reqs[WAYS] = {0}, elapsed[WAYS] = {0}, cpu[WAYS] = {0};
-  int have_fio = 1;
-  for (int r = -1; r < rounds; r++) {  // round -1 warms up, and is not counted
-    double scratch[3] = {0};
-    for (int k = 0; k < WAYS; k++) {
-      const int w = (r + 1 + k) % WAYS;  // each way leads in turn
-      const int counted = r >= 0;
-      if (w == FIO && !have_fio) continue;
-      if (!run_way(w, ms, counted ? &reqs[w] : &scratch[0], counted ? &elapsed[w] : &scratch[1],
-                   counted ? &cpu[w] : &scratch[2]))
-        have_fio = 0;
+  double reqs = 0, elapsed = 0, cpu = 0;
+  if (w == FIO) {
+    if (!fio_slice(ms, &reqs, &elapsed, &cpu)) {
+      fprintf(stderr, "fio is not on PATH, or failed\n");
+      return 3;
     }
+  } else {
+    slice(w, ms, &reqs, &elapsed, &cpu);
   }
-
-  printf("depth 1, 4 KiB O_DIRECT random reads of %s: %d rounds of %g ms slices\n", path, rounds, ms);
-  static const char* names[WAYS] = {
-      "0 io_submit + io_getevents (fio's loop, bare)",
-      "1 io_submit + epoll_wait + read(eventfd)",
-      "2   + statx per submission",
-      "3   + zero-timeout epoll_wait (Node)",
-      "fio (libaio)",
-  };
-  const int base = have_fio ? FIO : 0;
-  const double iops_base = reqs[base] / elapsed[base] * 1e6, cpu_base = cpu[base] / reqs[base];
-  printf("%-46s %8s %9s %10s %9s\n", "", "IOPS", have_fio ? "vs fio" : "vs 0", "CPU us/op", have_fio ? "vs fio" : "vs 0");
-  const int order[WAYS] = {FIO, 0, 1, 2, 3};
-  for (int i = 0; i < WAYS; i++) {
-    const int w = order[i];
-    if (w == FIO && !have_fio) {
-      printf("%-46s (fio is not on PATH, or failed)\n", names[w]);
-      continue;
-    }
-    const double iops = reqs[w] / elapsed[w] * 1e6, c = cpu[w] / reqs[w];
-    printf("%-46s %8.0f %8.3fx %10.1f %8.3fx\n", names[w], iops, iops / iops_base, c, c / cpu_base);
-  }
-  if (bounced > 0) printf("RWF_NOWAIT refused %ld reads (EAGAIN); each was redone without it\n", bounced);
+  printf("%.0f %.0f %.0f\n", reqs, elapsed, cpu);
+  if (bounced > 0) fprintf(stderr, "RWF_NOWAIT refused %ld reads (EAGAIN); each was redone without it\n", bounced);
   return 0;
 }

@@ -110,7 +110,7 @@ function main() {
 
   // C ways run in a child per slice; its output is "requests elapsed_us cpu_us".
   const cWay = (way) => () => {
-    const r = spawnSync(floor, [args.file, '--one', String(way), String(args.ms)], { encoding: 'utf8' });
+    const r = spawnSync(floor, [args.file, String(way), String(args.ms)], { encoding: 'utf8' });
     if (r.status !== 0 && way === 'fio') return null; // fio is not on PATH, or it failed
     if (r.status !== 0) {
       const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : (r.stderr || `exit ${r.status}`).trim().split('\n')[0];
