@@ -35,7 +35,8 @@ const Name kPoints[] = {{"io_setup", static_cast<int>(FaultPoint::IoSetup)},
 const Name kActions[] = {{"EAGAIN", -EAGAIN}, {"EINTR", -EINTR},   {"ENOSYS", -ENOSYS},
                          {"EPERM", -EPERM},   {"EIO", -EIO},       {"ENOMEM", -ENOMEM},
                          {"EINVAL", -EINVAL}, {"EBADF", -EBADF},   {"partial", kFaultPartial},
-                         {"off", kFaultOff},   {"stall", kFaultStall}};
+                         {"off", kFaultOff},   {"stall", kFaultStall},
+                         {"sleep", kFaultSleep}};
 
 int lookup(const Name* table, size_t n, const std::string& s, int fallback) {
   for (size_t i = 0; i < n; i++)

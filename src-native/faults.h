@@ -4,7 +4,8 @@
 // or (neither) every call. Actions are errno names, or "partial" for io_submit
 // (take only half of the batch), "off" for ring (always use io_getevents), or
 // "stall" for helper_take (the helper that takes a job holds the pool's lock
-// for 600 ms, as one preempted there would).
+// for 600 ms, as one preempted there would), "sleep" for io_submit (the call
+// sleeps 2 ms first, as one waiting for a free disk request tag would).
 #pragma once
 
 namespace laio {
@@ -14,6 +15,7 @@ enum class FaultPoint { IoSetup, IoSubmit, IoGetevents, EventfdRead, Ring, Helpe
 constexpr int kFaultPartial = -100000;  // io_submit: submit a prefix only
 constexpr int kFaultOff = -100001;      // ring: never read it from user space
 constexpr int kFaultStall = -100002;    // helper_take: hold the pool's lock a while
+constexpr int kFaultSleep = -100003;    // io_submit: sleep before the call
 
 // Parses the environment once; cheap and thread-safe afterwards.
 void faults_init();

@@ -38,6 +38,7 @@ inline int io_destroy(aio_context_t ctx) {
 inline long io_submit(aio_context_t ctx, long nr, struct iocb** iocbs) {
   int f = fault_hit(FaultPoint::IoSubmit);
   if (f == kFaultPartial && nr > 1) nr /= 2;
+  else if (f == kFaultSleep) usleep(2000);
   else if (f < 0 && f > kFaultPartial) return f;
   return sys_result(syscall(SYS_io_submit, ctx, nr, iocbs));
 }

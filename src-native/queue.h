@@ -153,6 +153,7 @@ class Queue {
   Route route(Slot& s, int32_t rw_flags, int32_t flags, struct FdFacts& facts);
   int dispatch(Slot& s, Route how, struct FdFacts& facts);
   void submit_batch(int32_t* sq);
+  void slept_in_submit();
   // A borrowed request that must outlive submit() (a re-issue on a helper)
   // moves to scratch, copying written bytes now. 0 or a negative errno.
   int unborrow(Slot& s);
@@ -229,6 +230,7 @@ class Queue {
   std::vector<HelperJob> staged_jobs_;  // for the helpers, handed over once per turn
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
+  bool watch_sleep_ = false;  // the batch holds reads of an fd that missed lately
   std::vector<struct io_event> events_;
   unsigned ready_count_ = 0;  // completions in cq_, to deliver on the next wake-up
   size_t large_scratch_kept_ = 0;  // bytes of scratch blocks over 64 KiB kept by slots

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,13 @@
 
 namespace laio {
 namespace {
+
+// This thread's voluntary context switches so far: one more after a system
+// call means the call slept. -1 if unknown.
+long voluntary_switches() {
+  struct rusage ru;
+  return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : -1;
+}
 
 uint16_t opcode(int32_t op) {
   switch (op) {
@@ -93,6 +101,7 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   }
   batch_.clear();
   batch_entry_.clear();
+  watch_sleep_ = false;
   if (++submit_gen_ == 0) submit_gen_ = 1;  // 0 never matches (see on_poll)
   const uint64_t now = uv_hrtime();
   FdFacts facts;
@@ -163,7 +172,9 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   }
   if (!batch_.empty()) {
     const bool borrowing = borrowed_ > 0;
+    const long switches = watch_sleep_ ? voluntary_switches() : -1;
     submit_batch(sq);
+    if (switches >= 0 && voluntary_switches() > switches) slept_in_submit();
     // Buffered I/O completes inside io_submit: pick up what is already there,
     // and above all the RWF_NOWAIT refusals, while the fds are surely open
     // and borrowed memory is still the caller's.
@@ -203,6 +214,7 @@ Queue::Route Queue::route(Slot& s, int32_t rw_flags, int32_t flags, FdFacts& fac
   if (may_wait) {
     s.cb.aio_rw_flags |= RWF_NOWAIT;
     s.auto_nowait = true;  // EAGAIN/EOPNOTSUPP will mean "re-issue blocking"
+    if (!write && heat_.missing(s.user_fd)) watch_sleep_ = true;
   }
   return Route::Inline;
 }
@@ -229,6 +241,17 @@ int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
       break;
   }
   return -EINVAL;
+}
+
+// The loop slept inside an io_submit of reads that may miss: RWF_NOWAIT does
+// not cover the readahead a miss starts, which waits for a free disk request
+// tag when the disk's queue is full (while a file warms up, its readahead fills
+// it). Those fds go to the helpers until nearly all their reads hit.
+void Queue::slept_in_submit() {
+  for (struct iocb* cb : batch_) {
+    const Slot& s = slots_[cb->aio_data];
+    if (s.auto_nowait && !is_write(s.op)) heat_.slept(s.user_fd);
+  }
 }
 
 void Queue::release(int32_t* e, Slot& s, int32_t status) {

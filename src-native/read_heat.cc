@@ -5,17 +5,28 @@
 namespace laio {
 
 bool ReadHeat::cold(int fd) const {
-  const int* score = scores_.find(fd);
-  return score != nullptr && *score >= kCold;
+  const Heat* h = scores_.find(fd);
+  return h != nullptr && (h->slept || h->score >= kCold);
+}
+
+bool ReadHeat::missing(int fd) const {
+  const Heat* h = scores_.find(fd);
+  return h != nullptr && h->score > 0;
 }
 
 void ReadHeat::hit(int fd) {
-  if (int* score = scores_.find(fd)) *score = std::max(0, *score - kHit);
+  Heat* h = scores_.find(fd);
+  if (h == nullptr) return;
+  h->score = std::max(0, h->score - (h->slept ? kSleptHit : kHit));
+  if (h->score == 0) h->slept = false;
 }
 
 void ReadHeat::miss(int fd) {
-  const int* score = scores_.find(fd);
-  scores_.put(fd, 0, score == nullptr ? kMiss : std::min(kMax, *score + kMiss));
+  Heat* h = scores_.find(fd);
+  if (h == nullptr) scores_.put(fd, 0, {kMiss, false});
+  else h->score = h->slept ? std::min(kSleptMax, h->score + kSleptMiss) : std::min(kMax, h->score + kMiss);
 }
+
+void ReadHeat::slept(int fd) { scores_.put(fd, 0, {kSleptMax, true}); }
 
 }  // namespace laio
