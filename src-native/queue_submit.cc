@@ -246,11 +246,12 @@ int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
 // The loop slept inside an io_submit of reads that may miss: RWF_NOWAIT does
 // not cover the readahead a miss starts, which waits for a free disk request
 // tag when the disk's queue is full (while a file warms up, its readahead fills
-// it). Those fds go to the helpers until nearly all their reads hit.
+// it). The fds that missed lately go to the helpers until nearly all their
+// reads hit; a cached file read in the same batch stays inline.
 void Queue::slept_in_submit() {
   for (struct iocb* cb : batch_) {
     const Slot& s = slots_[cb->aio_data];
-    if (s.auto_nowait && !is_write(s.op)) heat_.slept(s.user_fd);
+    if (s.auto_nowait && !is_write(s.op) && heat_.missing(s.user_fd)) heat_.slept(s.user_fd);
   }
 }
 

@@ -121,6 +121,63 @@ test('an fd whose inline misses made the loop sleep in io_submit stays with the 
   expect(settled).toBe(true);
 });
 
+test('a cached file read in the same io_submit as one that made the loop sleep stays inline', () => {
+  // LINUX_AIO_FAULTS=io_submit=sleep, as above.
+  const files = [0, 1].map((k) => {
+    const { fd, file } = tmpFile();
+    fs.writeFileSync(file, pattern(BLOCKS * BLOCK, 25 + k));
+    fs.fsyncSync(fd); // clean pages: only those can be evicted
+    fs.closeSync(fd);
+    return file;
+  });
+  const code = `
+    const fs = require('fs');
+    const { AioContext } = require('linux-aio');
+    const { binding } = require(${JSON.stringify(require.resolve('../../dist/native'))});
+    const [BLOCK, BLOCKS, POSIX_FADV_RANDOM, POSIX_FADV_DONTNEED] = [${BLOCK}, ${BLOCKS}, ${POSIX_FADV_RANDOM}, ${POSIX_FADV_DONTNEED}];
+    ${cacheNineTenths.toString()}
+    // n reads one after the other (blocks first, first + step, ...): how many io_submit calls they took.
+    async function calls(ctx, f, first, step, n) {
+      const before = ctx.stats().submitCalls;
+      for (let i = 0; i < n; i++) {
+        const b = first + i * step;
+        const buf = Buffer.alloc(BLOCK);
+        const got = await ctx.read(f.fd, buf, b * BLOCK);
+        if (got !== BLOCK || !buf.equals(f.src.subarray(b * BLOCK, (b + 1) * BLOCK))) throw new Error('wrong data at block ' + b);
+      }
+      return ctx.stats().submitCalls - before;
+    }
+    (async () => {
+      const [partly, cached] = ${JSON.stringify(files)}.map((f) => ({ src: fs.readFileSync(f), fd: fs.openSync(f, 'r') }));
+      cacheNineTenths(partly.fd);
+      const ctx = new AioContext({ depth: 32 });
+      const bufs = [0, 1, 2].map(() => Buffer.alloc(BLOCK));
+      // An idle context submits in the call: this miss bounces off RWF_NOWAIT
+      // (the file now missed lately) and keeps the context busy on a helper,
+      const first = ctx.read(partly.fd, bufs[0], 0);
+      // so these two wait for the turn's io_submit, together. It sleeps (the fault).
+      const both = [ctx.read(partly.fd, bufs[1], 10 * BLOCK), ctx.read(cached.fd, bufs[2], 5 * BLOCK)];
+      const got = await Promise.all([first, ...both]);
+      const right = got.every((n) => n === BLOCK) && bufs[0].equals(partly.src.subarray(0, BLOCK)) &&
+        bufs[1].equals(partly.src.subarray(10 * BLOCK, 11 * BLOCK)) && bufs[2].equals(cached.src.subarray(5 * BLOCK, 6 * BLOCK));
+      // Cached blocks of each file, one at a time: inline reads take an io_submit each.
+      const cachedCalls = await calls(ctx, cached, 100, 1, 50);
+      const partlyCalls = await calls(ctx, partly, 101, 10, 50);
+      const s = ctx.stats();
+      await ctx.close();
+      console.log(JSON.stringify({ right, cachedCalls, partlyCalls, fallbacks: s.fallbacks }));
+    })();`;
+  const r = runNode(['-e', code], { env: { LINUX_AIO_FAULTS: 'io_submit=sleep' } });
+  expect(r.stderr).toBe('');
+  const { right, cachedCalls, partlyCalls, fallbacks } = JSON.parse(r.stdout);
+  expect(right).toBe(true);
+  expect(fallbacks).toBeGreaterThan(0); // the partly cached file did miss inline
+  // The partly cached file went to the helpers: its hits make no io_submit of this context.
+  expect(partlyCalls).toBe(0);
+  // The cached file stayed inline.
+  expect(cachedCalls).toBe(50);
+});
+
 // Voluntary context switches of the process's helper threads (named laio-helper).
 function helperSwitches() {
   let total = 0;
