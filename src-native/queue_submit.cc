@@ -210,11 +210,12 @@ Queue::Route Queue::route(Slot& s, int32_t rw_flags, int32_t flags, FdFacts& fac
   if (may_wait && facts.refuses_nowait(refusers_, write)) return Route::Lane;
   // This fd's reads mostly miss the page cache: a miss would start its
   // readahead inside io_submit, on the loop. A helper tries the cache first.
-  if (may_wait && !write && heat_.cold(s.user_fd)) return Route::ColdRead;
+  const ReadHeat::Temp temp = may_wait && !write ? heat_.temp(s.user_fd) : ReadHeat::Temp::Warm;
+  if (temp == ReadHeat::Temp::Cold) return Route::ColdRead;
   if (may_wait) {
     s.cb.aio_rw_flags |= RWF_NOWAIT;
     s.auto_nowait = true;  // EAGAIN/EOPNOTSUPP will mean "re-issue blocking"
-    if (!write && heat_.missing(s.user_fd)) watch_sleep_ = true;
+    if (temp == ReadHeat::Temp::Missing) watch_sleep_ = true;
   }
   return Route::Inline;
 }
@@ -251,7 +252,7 @@ int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
 void Queue::slept_in_submit() {
   for (struct iocb* cb : batch_) {
     const Slot& s = slots_[cb->aio_data];
-    if (s.auto_nowait && !is_write(s.op) && heat_.missing(s.user_fd)) heat_.slept(s.user_fd);
+    if (s.auto_nowait && !is_write(s.op) && heat_.temp(s.user_fd) == ReadHeat::Temp::Missing) heat_.slept(s.user_fd);
   }
 }
 

@@ -4,14 +4,10 @@
 
 namespace laio {
 
-bool ReadHeat::cold(int fd) const {
+ReadHeat::Temp ReadHeat::temp(int fd) const {
   const Heat* h = scores_.find(fd);
-  return h != nullptr && (h->slept || h->score >= kCold);
-}
-
-bool ReadHeat::missing(int fd) const {
-  const Heat* h = scores_.find(fd);
-  return h != nullptr && h->score > 0;
+  if (h == nullptr || h->score == 0) return Temp::Warm;
+  return h->slept || h->score >= kCold ? Temp::Cold : Temp::Missing;
 }
 
 void ReadHeat::hit(int fd) {

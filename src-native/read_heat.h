@@ -14,9 +14,10 @@ namespace laio {
 
 class ReadHeat {
  public:
-  bool cold(int fd) const;
-  // Has the fd missed lately? Its inline reads are then watched for sleeping.
-  bool missing(int fd) const;
+  // Cold: the fd's reads go to the helpers. Missing: it missed lately but not
+  // enough for that; its inline reads are watched for sleeping.
+  enum class Temp { Warm, Missing, Cold };
+  Temp temp(int fd) const;
   void hit(int fd);    // served from the page cache
   void miss(int fd);   // would have blocked
   void slept(int fd);  // its inline reads put the loop to sleep in io_submit
