@@ -193,6 +193,13 @@ void probe_cache(struct iocb* const* cbs, unsigned n, long* got) {
   }
 }
 
+// Did a short read stop at the end of the file? Then it is the read's whole
+// result (a hit), not a page missing in the middle of it.
+bool ends_at_eof(int fd, uint64_t offset, long got) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<long long>(offset) + got >= st.st_size;
+}
+
 }  // namespace
 
 // Cold reads taken together: all are first tried in the page cache in one
@@ -207,7 +214,7 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   thread_local std::vector<long> got;
   thread_local std::vector<HelperJob*> missed;
   thread_local std::vector<Completion> hits;
-  thread_local std::vector<std::pair<int, bool>> heat;
+  thread_local std::vector<ReadHeat::Seen> heat;
   cbs.resize(n);
   probes.resize(n);
   ptrs.resize(n);
@@ -229,8 +236,8 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   heat.clear();
   for (unsigned i = 0; i < n; i++) {
     const Slot& s = q->slots_[jobs[i].slot];
-    const bool hit = got[i] >= 0 && static_cast<size_t>(got[i]) == s.named;
-    heat.emplace_back(s.user_fd, hit);
+    const bool hit = got[i] >= 0 && (static_cast<size_t>(got[i]) == s.named || ends_at_eof(jobs[i].fd, cbs[i].aio_offset, got[i]));
+    heat.push_back({s.user_fd, s.file_id, hit});
     if (hit) {
       close(jobs[i].fd);
       bump(q->counters_[kCompleted]);
@@ -244,11 +251,11 @@ void Queue::run_cold_read_batch(HelperJob* jobs, unsigned n) {
   q->submit_owned(ptrs.data(), missed.data(), static_cast<unsigned>(missed.size()), nullptr);  // all counted above
 }
 
-void Queue::post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n) {
+void Queue::post_batch(const Completion* done, size_t n, const ReadHeat::Seen* seen, size_t seen_n) {
   {
     std::lock_guard<std::mutex> lock(posted_mu_);
     posted_.insert(posted_.end(), done, done + n);
-    heat_posted_.insert(heat_posted_.end(), heat, heat + heat_n);
+    heat_posted_.insert(heat_posted_.end(), seen, seen + seen_n);
   }
   if (n > 0) post_wakeup();
 }

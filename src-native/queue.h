@@ -153,7 +153,7 @@ class Queue {
   Route route(Slot& s, int32_t rw_flags, int32_t flags, struct FdFacts& facts);
   int dispatch(Slot& s, Route how, struct FdFacts& facts);
   void submit_batch(int32_t* sq);
-  void slept_in_submit();
+  void missed(const Slot& s);
   // A borrowed request that must outlive submit() (a re-issue on a helper)
   // moves to scratch, copying written bytes now. 0 or a negative errno.
   int unborrow(Slot& s);
@@ -200,7 +200,7 @@ class Queue {
   void submit_owned(struct iocb** ptrs, HelperJob* const* owners, unsigned n, const char* counted);
   // A helper batch's results and what they say of each fd's cache, under one
   // lock and one wake-up of the loop (any thread).
-  void post_batch(const Completion* done, size_t n, const std::pair<int, bool>* heat, size_t heat_n);
+  void post_batch(const Completion* done, size_t n, const ReadHeat::Seen* seen, size_t seen_n);
   static void run_execute(HelperJob& job);
   static void run_stream(HelperJob& job);
   enum class Wait { Ready, Stop };
@@ -231,6 +231,7 @@ class Queue {
   std::vector<struct iocb*> batch_;
   std::vector<unsigned> batch_entry_;
   bool watch_sleep_ = false;  // the batch holds reads of an fd that missed lately
+  uint32_t slept_gen_ = 0;    // the last submit() whose io_submit put the loop to sleep
   std::vector<struct io_event> events_;
   unsigned ready_count_ = 0;  // completions in cq_, to deliver on the next wake-up
   size_t large_scratch_kept_ = 0;  // bytes of scratch blocks over 64 KiB kept by slots
@@ -244,7 +245,7 @@ class Queue {
 
   std::mutex posted_mu_;
   std::vector<Completion> posted_;  // from helper threads
-  std::vector<std::pair<int, bool>> heat_posted_;  // page-cache hits and misses seen by helpers
+  std::vector<ReadHeat::Seen> heat_posted_;  // page-cache hits and misses seen by helpers
 
   std::atomic<uint64_t> counters_[kCounterCount] = {};
   LatencyHist device_latency_;

@@ -66,7 +66,7 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
       Slot& s = slots_[ev.data];
       if (s.auto_nowait && (ev.res == -EAGAIN || ev.res == -EOPNOTSUPP)) {
         if (ev.res == -EOPNOTSUPP) refusers_.remember(s.user_fd, is_write(s.op));
-        else if (!is_write(s.op)) heat_.miss(s.user_fd);
+        else if (!is_write(s.op)) missed(s);
         bounce(s);
         continue;
       }
@@ -74,11 +74,11 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
         // Not the true result: re-issued blocking (whole) on a helper. Found
         // by the soak test: with pages evicted under it, a buffered read came
         // back short in the middle of a file and the caller saw zeros.
-        if (!is_write(s.op)) heat_.miss(s.user_fd);
+        if (!is_write(s.op)) missed(s);
         bounce(s, clamp_res(ev.res));
         continue;
       }
-      if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd);
+      if (s.auto_nowait && !is_write(s.op)) heat_.hit(s.user_fd, s.file_id);
       end_borrow(s);  // the kernel is done with the caller's memory
       bump(counters_[kCompleted]);
       Completion c = {static_cast<uint32_t>(ev.data), clamp_res(ev.res)};
@@ -91,6 +91,16 @@ bool Queue::reap_kernel(unsigned limit, uint32_t inline_gen) {
     left -= n;
   }
   return true;  // stopped at the limit: there may be more
+}
+
+// An inline read missed the page cache. RWF_NOWAIT does not cover the
+// readahead a miss starts, which waits for a free disk request tag when the
+// disk's queue is full (while a file warms up, its readahead fills it): if
+// that put the loop to sleep in this read's io_submit, the fd goes to the
+// helpers until nearly all its reads hit (read_heat.h).
+void Queue::missed(const Slot& s) {
+  if (s.gen == slept_gen_) heat_.slept(s.user_fd, s.file_id);
+  else heat_.miss(s.user_fd, s.file_id);
 }
 
 // RWF_NOWAIT said the request would block: re-issue it, blocking, on a helper.
@@ -153,7 +163,7 @@ bool Queue::collect(unsigned limit) {
     std::lock_guard<std::mutex> lock(posted_mu_);
     for (const Completion& c : posted_) push_ready(c);
     posted_.clear();
-    for (const auto& h : heat_posted_) h.second ? heat_.hit(h.first) : heat_.miss(h.first);
+    for (const ReadHeat::Seen& h : heat_posted_) h.hit ? heat_.hit(h.fd, h.file) : heat_.miss(h.fd, h.file);
     heat_posted_.clear();
   }
   return later_count_ > 0 || (take == limit && backend_ == Backend::Kernel && ring_has_more());

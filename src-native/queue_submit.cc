@@ -30,6 +30,9 @@ long voluntary_switches() {
   return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : -1;
 }
 
+// An io_submit of inline reads shorter than this is not checked for sleeping.
+constexpr uint64_t kLongSubmitNs = 50000;
+
 uint16_t opcode(int32_t op) {
   switch (op) {
     case kRead: return IOCB_CMD_PREAD;
@@ -173,8 +176,11 @@ bool Queue::submit(int32_t* sq, unsigned n, const EntryViews& views) {
   if (!batch_.empty()) {
     const bool borrowing = borrowed_ > 0;
     const long switches = watch_sleep_ ? voluntary_switches() : -1;
+    const uint64_t t_call = switches >= 0 ? uv_hrtime() : 0;
     submit_batch(sq);
-    if (switches >= 0 && voluntary_switches() > switches) slept_in_submit();
+    // Only a long call can have slept long; the second look is a system call.
+    if (switches >= 0 && uv_hrtime() - t_call > kLongSubmitNs && voluntary_switches() > switches)
+      slept_gen_ = submit_gen_;  // its reads that missed turn cold (missed())
     // Buffered I/O completes inside io_submit: pick up what is already there,
     // and above all the RWF_NOWAIT refusals, while the fds are surely open
     // and borrowed memory is still the caller's.
@@ -210,7 +216,7 @@ Queue::Route Queue::route(Slot& s, int32_t rw_flags, int32_t flags, FdFacts& fac
   if (may_wait && facts.refuses_nowait(refusers_, write)) return Route::Lane;
   // This fd's reads mostly miss the page cache: a miss would start its
   // readahead inside io_submit, on the loop. A helper tries the cache first.
-  const ReadHeat::Temp temp = may_wait && !write ? heat_.temp(s.user_fd) : ReadHeat::Temp::Warm;
+  const ReadHeat::Temp temp = may_wait && !write ? heat_.temp(s.user_fd, s.file_id) : ReadHeat::Temp::Warm;
   if (temp == ReadHeat::Temp::Cold) return Route::ColdRead;
   if (may_wait) {
     s.cb.aio_rw_flags |= RWF_NOWAIT;
@@ -242,18 +248,6 @@ int Queue::dispatch(Slot& s, Route how, FdFacts& facts) {
       break;
   }
   return -EINVAL;
-}
-
-// The loop slept inside an io_submit of reads that may miss: RWF_NOWAIT does
-// not cover the readahead a miss starts, which waits for a free disk request
-// tag when the disk's queue is full (while a file warms up, its readahead fills
-// it). The fds that missed lately go to the helpers until nearly all their
-// reads hit; a cached file read in the same batch stays inline.
-void Queue::slept_in_submit() {
-  for (struct iocb* cb : batch_) {
-    const Slot& s = slots_[cb->aio_data];
-    if (s.auto_nowait && !is_write(s.op) && heat_.temp(s.user_fd) == ReadHeat::Temp::Missing) heat_.slept(s.user_fd);
-  }
 }
 
 void Queue::release(int32_t* e, Slot& s, int32_t status) {

@@ -4,9 +4,11 @@
 // 61 ms per io_submit on a cold file). Once an fd's reads mostly miss, they go
 // to a helper thread instead; the helper tries the page cache first
 // (preadv2 with RWF_NOWAIT) and reports hits, so a file that warms up comes
-// back to the inline path. Keyed by fd number only: a reused number at worst
-// takes the slower path for a while.
+// back to the inline path. Keyed by fd number, and the file it named (file_id.h):
+// a number closed and reused for another file starts afresh.
 #pragma once
+
+#include <cstdint>
 
 #include "fd_table.h"
 
@@ -17,16 +19,25 @@ class ReadHeat {
   // Cold: the fd's reads go to the helpers. Missing: it missed lately but not
   // enough for that; its inline reads are watched for sleeping.
   enum class Temp { Warm, Missing, Cold };
-  Temp temp(int fd) const;
-  void hit(int fd);    // served from the page cache
-  void miss(int fd);   // would have blocked
-  void slept(int fd);  // its inline reads put the loop to sleep in io_submit
+  Temp temp(int fd, uint64_t file) const;
+  void hit(int fd, uint64_t file);    // served from the page cache
+  void miss(int fd, uint64_t file);   // would have blocked
+  void slept(int fd, uint64_t file);  // its inline miss put the loop to sleep in io_submit
+
+  // A read a helper tried in the page cache, reported to the loop.
+  struct Seen {
+    int fd;
+    uint64_t file;
+    bool hit;
+  };
 
  private:
   struct Heat {
-    int score;    // 0..kMax, or 0..kSleptMax once slept
-    bool slept;   // cold until fewer than 1 read in 33 misses
+    uint64_t file;  // the file the fd named
+    int score;      // 0..kMax, or 0..kSleptMax once slept
+    bool slept;     // cold until fewer than 1 read in 33 misses
   };
+  Heat* find(int fd, uint64_t file);  // nullptr, or the fd's heat for this file
   // A miss weighs four hits: below about 80% hits the fd goes to the helpers.
   static constexpr int kMiss = 8, kHit = 2, kCold = 32, kMax = 64;
   // An fd whose inline misses made the loop sleep (readahead waiting for a

@@ -3,9 +3,10 @@
 // the file is cached they come back to the inline path. Data is right throughout.
 'use strict';
 const fs = require('fs');
-const { AioContext } = require('linux-aio');
+const os = require('os');
+const { AioContext, allocAligned } = require('linux-aio');
 const { binding } = require('../../dist/native');
-const { tmpFile, pattern, runNode } = require('../helpers');
+const { tmpFile, pattern, runNode, directSupported, skipNote } = require('../helpers');
 
 const POSIX_FADV_RANDOM = 1;
 const POSIX_FADV_DONTNEED = 4;
@@ -72,10 +73,12 @@ test('an fd that misses a tenth of its reads stays inline while the loop never s
   fs.fsyncSync(fd); // clean pages: only those can be evicted
   cacheNineTenths(fd);
   const ctx = new AioContext({ depth: 32 });
+  const first = await randomReads(ctx, fd, src, 1500);
   const { bad, fallbacks } = await randomReads(ctx, fd, src, 1500);
-  expect(bad).toBe(0);
+  expect(first.bad + bad).toBe(0);
   // Misses bounce off RWF_NOWAIT to a helper; the hits (nine in ten) stay
-  // inline, where they cost about 0.6x the CPU they do on the helpers.
+  // inline, where they cost about 0.6x the CPU they do on the helpers. Still
+  // so after the first 1,500 reads: no run of misses sends the fd there for good.
   expect(fallbacks).toBeGreaterThan(50);
   await ctx.close();
   fs.closeSync(fd);
@@ -121,61 +124,154 @@ test('an fd whose inline misses made the loop sleep in io_submit stays with the 
   expect(settled).toBe(true);
 });
 
-test('a cached file read in the same io_submit as one that made the loop sleep stays inline', () => {
-  // LINUX_AIO_FAULTS=io_submit=sleep, as above.
-  const files = [0, 1].map((k) => {
-    const { fd, file } = tmpFile();
-    fs.writeFileSync(file, pattern(BLOCKS * BLOCK, 25 + k));
-    fs.fsyncSync(fd); // clean pages: only those can be evicted
-    fs.closeSync(fd);
-    return file;
-  });
+// For the two tests below, in a child with LINUX_AIO_FAULTS=io_submit=sleep:
+// makes partly's fd cold by a miss of its in an io_submit that sleeps (the
+// fault), together with a read of other's block 5. A read of a FIFO keeps the
+// context busy meanwhile (on a stream thread), so that each pair of reads
+// waits for the turn's io_submit, together. Pairs go until partly's read
+// bounced off RWF_NOWAIT twice running: the first makes the fd one that missed
+// lately, whose next io_submit is watched. (A miss can also turn into a hit
+// inside the call, when the disk's completion comes in first: hence the loop.)
+// Resolves to whether every read read right.
+async function sleepyBatch(ctx, partly, other) {
+  const fifo = require('path').join(require('os').tmpdir(), `laio-fifo-${process.pid}`);
+  require('child_process').execFileSync('mkfifo', [fifo]);
+  const fifoFd = fs.openSync(fifo, fs.constants.O_RDWR);
+  const busy = ctx.read(fifoFd, Buffer.alloc(1), 0);
+  let right = true;
+  for (let b = 10, streak = 0; streak < 2 && b < BLOCKS; b += 10) {
+    const before = ctx.stats().fallbacks;
+    const reads = [[partly, b * BLOCK], [other, 5 * BLOCK]].map(([f, pos]) => ({ f, pos, buf: Buffer.alloc(BLOCK) }));
+    const got = await Promise.all(reads.map((r) => ctx.read(r.f.fd, r.buf, r.pos)));
+    right &&= reads.every((r, i) => got[i] === BLOCK && r.buf.equals(r.f.src.subarray(r.pos, r.pos + BLOCK)));
+    streak = ctx.stats().fallbacks > before ? streak + 1 : 0;
+  }
+  fs.writeSync(fifoFd, 'x');
+  right &&= (await busy) === 1;
+  fs.closeSync(fifoFd);
+  fs.unlinkSync(fifo);
+  return right;
+}
+
+// Reads at each position in turn, checked: how many of the context's io_submit
+// calls they took (one each inline; none on the helpers, which have their own).
+async function calls(ctx, f, positions) {
+  const before = ctx.stats().submitCalls;
+  for (const pos of positions) {
+    const buf = Buffer.alloc(BLOCK);
+    const got = await ctx.read(f.fd, buf, pos);
+    const want = f.src.subarray(pos, pos + BLOCK);
+    if (got !== want.length || !buf.subarray(0, got).equals(want)) throw new Error('wrong data at ' + pos);
+  }
+  return ctx.stats().submitCalls - before;
+}
+
+// Runs body(ctx, files) in a child with LINUX_AIO_FAULTS=io_submit=sleep; each
+// file is { file, fd, src } there (src: what pattern() wrote). Returns body's result.
+function sleepyChild(files, body) {
   const code = `
     const fs = require('fs');
     const { AioContext } = require('linux-aio');
     const { binding } = require(${JSON.stringify(require.resolve('../../dist/native'))});
     const [BLOCK, BLOCKS, POSIX_FADV_RANDOM, POSIX_FADV_DONTNEED] = [${BLOCK}, ${BLOCKS}, ${POSIX_FADV_RANDOM}, ${POSIX_FADV_DONTNEED}];
+    ${pattern.toString()}
     ${cacheNineTenths.toString()}
-    // n reads one after the other (blocks first, first + step, ...): how many io_submit calls they took.
-    async function calls(ctx, f, first, step, n) {
-      const before = ctx.stats().submitCalls;
-      for (let i = 0; i < n; i++) {
-        const b = first + i * step;
-        const buf = Buffer.alloc(BLOCK);
-        const got = await ctx.read(f.fd, buf, b * BLOCK);
-        if (got !== BLOCK || !buf.equals(f.src.subarray(b * BLOCK, (b + 1) * BLOCK))) throw new Error('wrong data at block ' + b);
-      }
-      return ctx.stats().submitCalls - before;
-    }
+    ${sleepyBatch.toString()}
+    ${calls.toString()}
+    ${helperSwitches.toString()}
     (async () => {
-      const [partly, cached] = ${JSON.stringify(files)}.map((f) => ({ src: fs.readFileSync(f), fd: fs.openSync(f, 'r') }));
-      cacheNineTenths(partly.fd);
+      const files = ${JSON.stringify(files)}.map((f) => ({ file: f.file, src: pattern(f.bytes, f.seed), fd: fs.openSync(f.file, 'r') }));
       const ctx = new AioContext({ depth: 32 });
-      const bufs = [0, 1, 2].map(() => Buffer.alloc(BLOCK));
-      // An idle context submits in the call: this miss bounces off RWF_NOWAIT
-      // (the file now missed lately) and keeps the context busy on a helper,
-      const first = ctx.read(partly.fd, bufs[0], 0);
-      // so these two wait for the turn's io_submit, together. It sleeps (the fault).
-      const both = [ctx.read(partly.fd, bufs[1], 10 * BLOCK), ctx.read(cached.fd, bufs[2], 5 * BLOCK)];
-      const got = await Promise.all([first, ...both]);
-      const right = got.every((n) => n === BLOCK) && bufs[0].equals(partly.src.subarray(0, BLOCK)) &&
-        bufs[1].equals(partly.src.subarray(10 * BLOCK, 11 * BLOCK)) && bufs[2].equals(cached.src.subarray(5 * BLOCK, 6 * BLOCK));
-      // Cached blocks of each file, one at a time: inline reads take an io_submit each.
-      const cachedCalls = await calls(ctx, cached, 100, 1, 50);
-      const partlyCalls = await calls(ctx, partly, 101, 10, 50);
-      const s = ctx.stats();
+      const out = await (${body.toString()})(ctx, files);
+      out.fallbacks = ctx.stats().fallbacks;
       await ctx.close();
-      console.log(JSON.stringify({ right, cachedCalls, partlyCalls, fallbacks: s.fallbacks }));
+      console.log(JSON.stringify(out));
     })();`;
   const r = runNode(['-e', code], { env: { LINUX_AIO_FAULTS: 'io_submit=sleep' } });
   expect(r.stderr).toBe('');
-  const { right, cachedCalls, partlyCalls, fallbacks } = JSON.parse(r.stdout);
-  expect(right).toBe(true);
-  expect(fallbacks).toBeGreaterThan(0); // the partly cached file did miss inline
-  // The partly cached file went to the helpers: its hits make no io_submit of this context.
-  expect(partlyCalls).toBe(0);
-  // The cached file stayed inline.
-  expect(cachedCalls).toBe(50);
+  return JSON.parse(r.stdout);
+}
+
+// A file written with O_DIRECT: none of it is in the page cache, so its
+// misses are sure (a file written or read through the cache is not reliably
+// evicted by POSIX_FADV_DONTNEED: now and then a block stays).
+function uncachedFile(bytes, seed) {
+  const { file } = tmpFile();
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_DIRECT);
+  const whole = Math.ceil(bytes / BLOCK) * BLOCK;
+  const buf = allocAligned(whole, BLOCK);
+  pattern(bytes, seed).copy(buf);
+  fs.writeSync(fd, buf, 0, whole, 0);
+  fs.ftruncateSync(fd, bytes);
+  fs.closeSync(fd);
+  return { file, bytes, seed };
+}
+
+const direct = directSupported(os.tmpdir());
+const testDirect = direct ? test : test.skip;
+if (!direct) skipNote('cold reads after a sleeping io_submit', `${os.tmpdir()} takes no O_DIRECT, which these tests write their files with`);
+
+testDirect('a cached file read in the same io_submit as a miss that made the loop sleep stays inline', () => {
+  const files = [uncachedFile(BLOCKS * BLOCK, 25), uncachedFile(BLOCKS * BLOCK, 26)];
+  const out = sleepyChild(files, async (ctx, [partly, cached]) => {
+    cacheNineTenths(partly.fd);
+    for (const b of [5, ...Array.from({ length: 50 }, (_, i) => 100 + i)]) fs.readSync(cached.fd, Buffer.alloc(BLOCK), 0, BLOCK, b * BLOCK);
+    const right = await sleepyBatch(ctx, partly, cached);
+    // Cached blocks of each file, one at a time.
+    const cachedCalls = await calls(ctx, cached, Array.from({ length: 50 }, (_, i) => (100 + i) * BLOCK));
+    const partlyCalls = await calls(ctx, partly, Array.from({ length: 50 }, (_, i) => (101 + 10 * i) * BLOCK));
+    return { right, cachedCalls, partlyCalls };
+  });
+  expect(out.right).toBe(true);
+  expect(out.fallbacks).toBeGreaterThan(0); // the partly cached file did miss inline
+  // The partly cached file went to the helpers (its hits take none of this
+  // context's io_submit calls); the cached file stayed inline (one each).
+  expect(out.partlyCalls).toBeLessThan(5);
+  expect(out.cachedCalls).toBeGreaterThan(45);
+});
+
+testDirect('a cold fd number closed and opened again on a cached file starts afresh: its reads stay inline', () => {
+  const files = [uncachedFile(BLOCKS * BLOCK, 28), uncachedFile(BLOCKS * BLOCK, 29)];
+  const out = sleepyChild(files, async (ctx, [partly, cached]) => {
+    cacheNineTenths(partly.fd);
+    for (const b of [5, ...Array.from({ length: 50 }, (_, i) => 100 + i)]) fs.readSync(cached.fd, Buffer.alloc(BLOCK), 0, BLOCK, b * BLOCK);
+    const right = await sleepyBatch(ctx, partly, cached);
+    const partlyCalls = await calls(ctx, partly, Array.from({ length: 20 }, (_, i) => (101 + 10 * i) * BLOCK));
+    // The cold fd's number now names the cached file.
+    const number = partly.fd;
+    fs.closeSync(partly.fd);
+    const reopened = { src: cached.src, fd: fs.openSync(cached.file, 'r') };
+    const reopenedCalls = await calls(ctx, reopened, Array.from({ length: 50 }, (_, i) => (100 + i) * BLOCK));
+    return { right, partlyCalls, sameNumber: reopened.fd === number, reopenedCalls };
+  });
+  expect(out.right).toBe(true);
+  expect(out.partlyCalls).toBeLessThan(5); // cold: on the helpers
+  expect(out.sameNumber).toBe(true);
+  // Had the number kept the other file's heat, these would have gone to the helpers.
+  expect(out.reopenedCalls).toBeGreaterThan(45);
+});
+
+testDirect('reads that stop at the end of the file count as hits on the helpers: a cold file comes back', () => {
+  const file = uncachedFile(BLOCKS * BLOCK + 100, 27);
+  const out = sleepyChild([file], async (ctx, [f]) => {
+    cacheNineTenths(f.fd);
+    fs.readSync(f.fd, Buffer.alloc(BLOCK), 0, BLOCK, BLOCKS * BLOCK); // the last 100 bytes, cached too
+    const right = await sleepyBatch(ctx, f, f);
+    const tail = (n) => Array(n).fill(BLOCKS * BLOCK); // 100 bytes each, a hit
+    // Helper threads sleep between jobs: their switches count the reads they took.
+    let before = helperSwitches();
+    await calls(ctx, f, tail(50));
+    const first = helperSwitches() - before;
+    await calls(ctx, f, tail(300));
+    before = helperSwitches();
+    await calls(ctx, f, tail(50));
+    return { right, first, last: helperSwitches() - before };
+  });
+  expect(out.right).toBe(true);
+  // Cold after the sleep: the first short reads went to the helpers...
+  expect(out.first).toBeGreaterThan(25);
+  // ...whose hits brought the file back inline (counted as misses, they kept it there).
+  expect(out.last).toBeLessThan(10);
 });
 
 // Voluntary context switches of the process's helper threads (named laio-helper).
