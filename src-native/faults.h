@@ -5,7 +5,9 @@
 // (take only half of the batch), "off" for ring (always use io_getevents), or
 // "stall" for helper_take (the helper that takes a job holds the pool's lock
 // for 600 ms, as one preempted there would), "sleep" for io_submit (the call
-// sleeps 2 ms first, as one waiting for a free disk request tag would).
+// sleeps 2 ms first, as one waiting for a free disk request tag would). The
+// io_submit point is every call through kernel_abi.h: the helpers' blocking
+// submissions count in @N and %K too.
 #pragma once
 
 namespace laio {
