@@ -153,6 +153,14 @@ async function sleepyBatch(ctx, partly, other) {
   return right;
 }
 
+// Makes partly cold as sleepyBatch does, beside reads of the cached file's
+// block 5; that block and blocks 100-149 are read into the cache first.
+async function coldBeside(ctx, partly, cached) {
+  cacheNineTenths(partly.fd);
+  for (const b of [5, ...Array.from({ length: 50 }, (_, i) => 100 + i)]) fs.readSync(cached.fd, Buffer.alloc(BLOCK), 0, BLOCK, b * BLOCK);
+  return sleepyBatch(ctx, partly, cached);
+}
+
 // Reads at each position in turn, checked: how many of the context's io_submit
 // calls they took (one each inline; none on the helpers, which have their own).
 async function calls(ctx, f, positions) {
@@ -177,6 +185,7 @@ function sleepyChild(files, body) {
     ${pattern.toString()}
     ${cacheNineTenths.toString()}
     ${sleepyBatch.toString()}
+    ${coldBeside.toString()}
     ${calls.toString()}
     ${helperSwitches.toString()}
     (async () => {
@@ -214,9 +223,7 @@ if (!direct) skipNote('cold reads after a sleeping io_submit', `${os.tmpdir()} t
 testDirect('a cached file read in the same io_submit as a miss that made the loop sleep stays inline', () => {
   const files = [uncachedFile(BLOCKS * BLOCK, 25), uncachedFile(BLOCKS * BLOCK, 26)];
   const out = sleepyChild(files, async (ctx, [partly, cached]) => {
-    cacheNineTenths(partly.fd);
-    for (const b of [5, ...Array.from({ length: 50 }, (_, i) => 100 + i)]) fs.readSync(cached.fd, Buffer.alloc(BLOCK), 0, BLOCK, b * BLOCK);
-    const right = await sleepyBatch(ctx, partly, cached);
+    const right = await coldBeside(ctx, partly, cached);
     // Cached blocks of each file, one at a time.
     const cachedCalls = await calls(ctx, cached, Array.from({ length: 50 }, (_, i) => (100 + i) * BLOCK));
     const partlyCalls = await calls(ctx, partly, Array.from({ length: 50 }, (_, i) => (101 + 10 * i) * BLOCK));
@@ -233,14 +240,17 @@ testDirect('a cached file read in the same io_submit as a miss that made the loo
 testDirect('a cold fd number closed and opened again on a cached file starts afresh: its reads stay inline', () => {
   const files = [uncachedFile(BLOCKS * BLOCK, 28), uncachedFile(BLOCKS * BLOCK, 29)];
   const out = sleepyChild(files, async (ctx, [partly, cached]) => {
-    cacheNineTenths(partly.fd);
-    for (const b of [5, ...Array.from({ length: 50 }, (_, i) => 100 + i)]) fs.readSync(cached.fd, Buffer.alloc(BLOCK), 0, BLOCK, b * BLOCK);
-    const right = await sleepyBatch(ctx, partly, cached);
+    const right = await coldBeside(ctx, partly, cached);
     const partlyCalls = await calls(ctx, partly, Array.from({ length: 20 }, (_, i) => (101 + 10 * i) * BLOCK));
     // The cold fd's number now names the cached file.
     const number = partly.fd;
     fs.closeSync(partly.fd);
-    const reopened = { src: cached.src, fd: fs.openSync(cached.file, 'r') };
+    // An open takes the lowest free number: should a lower one be free, hold it.
+    const held = [];
+    let fd;
+    while ((fd = fs.openSync(cached.file, 'r')) < number) held.push(fd);
+    held.forEach((h) => fs.closeSync(h));
+    const reopened = { src: cached.src, fd };
     const reopenedCalls = await calls(ctx, reopened, Array.from({ length: 50 }, (_, i) => (100 + i) * BLOCK));
     return { right, partlyCalls, sameNumber: reopened.fd === number, reopenedCalls };
   });
