@@ -37,7 +37,7 @@ class ReadHeat {
     int score;      // 0..kMax, or 0..kSleptMax once slept
     bool slept;     // cold until fewer than 1 read in 33 misses
   };
-  Heat* find(int fd, uint64_t file);  // nullptr, or the fd's heat for this file
+  Heat* find(int fd, uint64_t file);  // nullptr, or the fd's heat (reset if it names another file now)
   // A miss weighs four hits: below about 80% hits the fd goes to the helpers.
   static constexpr int kMiss = 8, kHit = 2, kCold = 32, kMax = 64;
   // An fd whose inline misses made the loop sleep (readahead waiting for a
