@@ -194,7 +194,8 @@ void probe_cache(struct iocb* const* cbs, unsigned n, long* got) {
 }
 
 // Did a short read stop at the end of the file? Then it is the read's whole
-// result (a hit), not a page missing in the middle of it.
+// result (a hit), not a page missing in the middle of it (the inline path's
+// nowait_partial in queue_reap.cc tells the two apart the same way).
 bool ends_at_eof(int fd, uint64_t offset, long got) {
   struct stat st;
   return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<long long>(offset) + got >= st.st_size;
